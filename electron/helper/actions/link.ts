@@ -1,0 +1,82 @@
+// veth.create, bridge.create, link.move, link.set, link.delete, link.setMaster
+import { ErrorCode, RpcError, type MethodResults } from '../../../shared/protocol';
+import type { ValidParams } from '../../../shared/schemas';
+import { change, netnsTarget, type Context } from '../context';
+import { parseLinks } from '../parse';
+
+type Empty = Record<string, never>;
+
+export async function createVeth(ctx: Context, p: ValidParams['veth.create']): Promise<Empty> {
+  const args = ['link', 'add', p.name, 'type', 'veth', 'peer', 'name', p.peerName];
+  if ((p.peerNamespace ?? null) !== (p.namespace ?? null)) args.push('netns', netnsTarget(ctx, p.peerNamespace));
+  await change(ctx, args, p.namespace);
+  return {};
+}
+
+export async function createBridge(ctx: Context, p: ValidParams['bridge.create']): Promise<Empty> {
+  await change(ctx, ['link', 'add', p.name, 'type', 'bridge'], p.namespace);
+  return {};
+}
+
+/** The link as it is now, for telling the user what a move will cost. */
+async function currentLink(ctx: Context, namespace: string | null, ifname: string) {
+  const shown = await ctx.ip.run('ip', ['-j', '-d', 'address', 'show', 'dev', ifname], { namespace, log: false });
+  if (shown.exitCode !== 0) {
+    throw new RpcError({
+      code: ErrorCode.NotFound,
+      message: shown.stderr.trim() || `There is no interface ${ifname}.`,
+    });
+  }
+  const link = parseLinks(JSON.parse(shown.stdout))[0];
+  if (!link) throw new RpcError({ code: ErrorCode.NotFound, message: `There is no interface ${ifname}.` });
+  return link;
+}
+
+export async function moveLink(ctx: Context, p: ValidParams['link.move']): Promise<MethodResults['link.move']> {
+  const from = p.namespace ?? null;
+  if (from === p.to) {
+    throw new RpcError({ code: ErrorCode.InvalidParams, message: 'to: the interface is already in that namespace', data: { field: 'to' } });
+  }
+  const before = await currentLink(ctx, from, p.ifname);
+  const args = ['link', 'set', 'dev', p.ifname, 'netns', netnsTarget(ctx, p.to)];
+  if (p.rename) args.push('name', p.rename);
+  try {
+    await change(ctx, args, from);
+  } catch (error) {
+    if (error instanceof RpcError && /same name exists|File exists/.test(error.message)) {
+      const where = p.to ?? 'the host namespace';
+      const name = p.rename ?? p.ifname;
+      throw new RpcError({
+        code: error.code,
+        message: `${where} already has an interface named ${name}; move it under another name (rename). Kernel said: ${error.message}`,
+        data: error.data,
+      });
+    }
+    throw error;
+  }
+  return {
+    ifname: p.rename ?? p.ifname,
+    droppedAddresses: before.addresses.filter((a) => !a.startsWith('fe80:')),
+    wasUp: before.up,
+  };
+}
+
+export async function setLink(ctx: Context, p: ValidParams['link.set']): Promise<Empty> {
+  const args = ['link', 'set', 'dev', p.ifname];
+  if (p.up !== undefined) args.push(p.up ? 'up' : 'down');
+  if (p.mtu !== undefined) args.push('mtu', String(p.mtu));
+  if (p.rename !== undefined) args.push('name', p.rename);
+  await change(ctx, args, p.namespace);
+  return {};
+}
+
+export async function deleteLink(ctx: Context, p: ValidParams['link.delete']): Promise<Empty> {
+  await change(ctx, ['link', 'delete', 'dev', p.ifname], p.namespace);
+  return {};
+}
+
+export async function setMaster(ctx: Context, p: ValidParams['link.setMaster']): Promise<Empty> {
+  const args = ['link', 'set', 'dev', p.ifname, ...(p.master === null ? ['nomaster'] : ['master', p.master])];
+  await change(ctx, args, p.namespace);
+  return {};
+}

@@ -1,0 +1,112 @@
+// The one place that starts processes touching the network. Everything goes
+// through argument arrays (never a shell); changes are reported as `command`
+// notifications for the app's command log.
+import { execa, type ResultPromise } from 'execa';
+import { ErrorCode, RpcError, type CommandErrorData, type CommandEvent } from '../../shared/protocol';
+
+/** ip and friends live in sbin, which an ordinary user's PATH may lack. */
+const SBIN_PATH = ['/usr/local/sbin', '/usr/sbin', '/sbin'];
+
+export const processEnv: NodeJS.ProcessEnv = {
+  ...process.env,
+  LC_ALL: 'C',
+  PATH: [...(process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin').split(':'), ...SBIN_PATH].join(':'),
+};
+
+export interface RunResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+export interface RunOptions {
+  /** Named namespace to run in; null for the helper's own. */
+  namespace: string | null;
+  /** Text fed to stdin (for `-batch -`). */
+  input?: string;
+  /** Changes are logged as `command` notifications; queries are not. */
+  log: boolean;
+}
+
+export interface Counters {
+  /** Processes started since the helper began; benchmarks and tests read it. */
+  spawned: number;
+}
+
+/** argv for `program args…` inside `namespace`: `ip -n` for ip, `ip netns exec` otherwise. */
+export function namespacedArgv(program: string, args: readonly string[], namespace: string | null): string[] {
+  if (namespace === null) return [program, ...args];
+  if (program === 'ip') return ['ip', '-n', namespace, ...args];
+  return ['ip', 'netns', 'exec', namespace, program, ...args];
+}
+
+/** Kernel answers that mean "this kernel lacks the feature", not "you did it wrong". */
+const NOT_SUPPORTED = [/Unknown device type/i, /Operation not supported/i, /Protocol not supported/i, /Unknown qdisc/i];
+
+export function commandError(data: CommandErrorData): RpcError {
+  const message = data.stderr.trim() || `${data.argv.join(' ')} exited with ${data.exitCode}`;
+  const code = NOT_SUPPORTED.some((re) => re.test(message)) ? ErrorCode.NotSupported : ErrorCode.CommandFailed;
+  return new RpcError({ code, message, data });
+}
+
+export class IpRunner {
+  private nextId = 1;
+  readonly counters: Counters = { spawned: 0 };
+
+  constructor(private readonly emit: (event: CommandEvent) => void) {}
+
+  /** Runs to completion; never throws for a non-zero exit (see `check`). */
+  async run(program: string, args: readonly string[], options: RunOptions): Promise<RunResult> {
+    const argv = namespacedArgv(program, args, options.namespace);
+    const started = performance.now();
+    this.counters.spawned++;
+    const result = await execa(argv[0] as string, argv.slice(1), {
+      input: options.input ?? '',
+      reject: false,
+      env: processEnv,
+      extendEnv: false,
+      timeout: 30_000,
+    });
+    const exitCode = result.exitCode ?? (result.timedOut ? 124 : 1);
+    // A process that could not start at all has no stderr of its own; say why.
+    const stderr = String(result.stderr ?? '') || (result.exitCode === undefined ? String(result.shortMessage) : '');
+    if (options.log) {
+      this.emit({
+        id: this.nextId++,
+        argv,
+        namespace: options.namespace,
+        exitCode,
+        stderr,
+        durationMs: Math.round((performance.now() - started) * 10) / 10,
+      });
+    }
+    return { stdout: String(result.stdout), stderr, exitCode };
+  }
+
+  /** Runs and throws the command's own error message when it fails. */
+  async check(program: string, args: readonly string[], options: RunOptions): Promise<RunResult> {
+    const result = await this.run(program, args, options);
+    if (result.exitCode !== 0) {
+      throw commandError({
+        argv: namespacedArgv(program, args, options.namespace),
+        namespace: options.namespace,
+        exitCode: result.exitCode,
+        stderr: result.stderr,
+      });
+    }
+    return result;
+  }
+
+  /** Starts a long-running process (ping); the caller reads its output and waits. */
+  start(program: string, args: readonly string[], namespace: string | null): { argv: string[]; process: ResultPromise<{ reject: false; env: NodeJS.ProcessEnv; extendEnv: false }> } {
+    const argv = namespacedArgv(program, args, namespace);
+    this.counters.spawned++;
+    const child = execa(argv[0] as string, argv.slice(1), { reject: false, env: processEnv, extendEnv: false });
+    return { argv, process: child };
+  }
+
+  /** Reports a finished long-running process to the command log. */
+  logFinished(argv: string[], namespace: string | null, exitCode: number, stderr: string, durationMs: number): void {
+    this.emit({ id: this.nextId++, argv, namespace, exitCode, stderr, durationMs: Math.round(durationMs) });
+  }
+}

@@ -1,0 +1,118 @@
+// The helper's entry point: flags, the lab hops, then JSON-RPC on stdio.
+import { spawn } from 'node:child_process';
+import type { HelperMode } from '../../shared/protocol';
+import { processEnv } from './ip';
+import { hop1Argv, hop2Argv, innerIdentity, mountPrivateNetnsDir, userNamespaceBlocker, type LabOptions } from './lab';
+import { serveStdio } from './rpc';
+import { HelperService } from './service';
+
+const USAGE = `Usage: netns-explorer-helper [--lab | --host] [--reconcile-ms=N]
+  --lab    (default) run in a private lab: own user, network and mount namespaces; no root needed
+  --host   run in the machine's real namespaces; needs root
+Speaks JSON-RPC 2.0 on stdin/stdout, one message per line; logs go to stderr.`;
+
+interface Flags {
+  mode: HelperMode;
+  stage: 'start' | 'mount' | 'run';
+  reconcileMs: number;
+  /** Test-only: host mode inside a lab that plays the host. */
+  insideLab: boolean;
+  uid: number | null;
+  gid: number | null;
+}
+
+function log(message: string): void {
+  process.stderr.write(`netns-explorer helper: ${message}\n`);
+}
+
+function fail(message: string, code = 2): never {
+  log(message);
+  process.exit(code);
+}
+
+function parseFlags(argv: string[]): Flags {
+  const flags: Flags = { mode: 'lab', stage: 'start', reconcileMs: 2000, insideLab: false, uid: null, gid: null };
+  for (const arg of argv) {
+    const [key, value] = arg.split('=', 2) as [string, string | undefined];
+    const number = () => {
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < 0) fail(`${key} needs a whole number\n${USAGE}`);
+      return n;
+    };
+    if (arg === '--lab') flags.mode = 'lab';
+    else if (arg === '--host') flags.mode = 'host';
+    else if (arg === '--inside-lab') flags.insideLab = true;
+    else if (key === '--reconcile-ms') flags.reconcileMs = number();
+    else if (key === '--lab-uid') flags.uid = number();
+    else if (key === '--lab-gid') flags.gid = number();
+    else if (key === '--lab-stage' && (value === 'mount' || value === 'run')) flags.stage = value;
+    else if (arg === '--help' || arg === '-h') {
+      process.stdout.write(`${USAGE}\n`);
+      process.exit(0);
+    } else fail(`unknown argument ${arg}\n${USAGE}`);
+  }
+  return flags;
+}
+
+/** Runs the next hop with our stdio, passes signals on, and exits as it exits. */
+function relay(argv: string[]): void {
+  const child = spawn(argv[0] as string, argv.slice(1), { stdio: 'inherit', env: processEnv });
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => child.kill(signal));
+  child.on('error', (error) => fail(`cannot start ${argv[0]}: ${error.message}`, 1));
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 + 15 : 1)));
+}
+
+async function serve(flags: Flags): Promise<void> {
+  const selfPid = process.pid;
+  const server = serveStdio(process.stdin, process.stdout, (method, params) => service.dispatch(method, params));
+  const service = new HelperService({
+    mode: flags.mode,
+    selfPid,
+    reconcileMs: flags.reconcileMs,
+    notify: (name, params) => server.notify(name, params),
+  });
+  if (flags.mode === 'lab') {
+    await service.ip.check('ip', ['link', 'set', 'lo', 'up'], { namespace: null, log: false });
+  }
+  service.startReconcile();
+  const stop = async (code: number) => {
+    await service.shutdown();
+    process.exit(code);
+  };
+  // As pid 1 of the lab's pid namespace, default signal actions do not apply.
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => void stop(0));
+  log(`ready (${flags.mode} mode${flags.insideLab ? ', inside a lab that plays the host' : ''}, pid ${selfPid})`);
+  await server.closed;
+  await stop(0);
+}
+
+async function main(): Promise<void> {
+  const flags = parseFlags(process.argv.slice(2));
+  const self = [process.execPath, process.argv[1] as string];
+  const inLab = flags.mode === 'lab' || flags.insideLab;
+  if (flags.stage === 'start' && inLab) {
+    const uid = process.getuid?.() ?? 1000;
+    const gid = process.getgid?.() ?? 1000;
+    if (uid !== 0) {
+      const blocker = userNamespaceBlocker();
+      if (blocker) fail(`cannot build the lab. ${blocker}`, 3);
+    }
+    const identity = flags.insideLab ? { innerUid: 0, innerGid: 0 } : innerIdentity(uid, gid);
+    const forward = process.argv.slice(2).filter((a) => !a.startsWith('--lab-'));
+    const options: LabOptions = { ...identity, forward: [...forward, `--lab-uid=${identity.innerUid}`, `--lab-gid=${identity.innerGid}`] };
+    relay(hop1Argv(self, options));
+    return;
+  }
+  if (flags.stage === 'mount') {
+    await mountPrivateNetnsDir();
+    const forward = process.argv.slice(2).filter((a) => !a.startsWith('--lab-stage'));
+    relay(hop2Argv(self, { innerUid: flags.uid ?? 1000, innerGid: flags.gid ?? 1000, forward }));
+    return;
+  }
+  if (flags.mode === 'host' && process.geteuid?.() !== 0) {
+    fail('host mode changes the machine\'s real network namespaces and needs root. Run it as root (the desktop app uses pkexec), or use --lab.', 4);
+  }
+  await serve(flags);
+}
+
+main().catch((error: unknown) => fail(error instanceof Error ? error.message : String(error), 1));

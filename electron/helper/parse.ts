@@ -1,0 +1,185 @@
+// Pure translation of `ip -j` output into the topology model.
+import type { Link, LinkKind, Route } from '../../shared/model';
+
+/** A link as parsed, plus the raw fields peer resolution needs. */
+export interface RawLink extends Link {
+  /** ifindex of the peer (veth) or lower device, in the namespace named by linkNetnsid. */
+  linkIndex: number | null;
+  /** nsid, relative to this namespace, of the namespace linkIndex lives in; null = same. */
+  linkNetnsid: number | null;
+  /** Name of the peer or lower device when it is in the same namespace (ip prints "link" then). */
+  linkName: string | null;
+}
+
+interface IpAddrInfo {
+  family?: string;
+  local?: string;
+  prefixlen?: number;
+}
+
+interface IpLink {
+  ifindex: number;
+  ifname: string;
+  flags?: string[];
+  mtu?: number;
+  operstate?: string;
+  link_type?: string;
+  address?: string;
+  master?: string;
+  link?: string;
+  link_index?: number;
+  link_netnsid?: number;
+  linkinfo?: { info_kind?: string; info_data?: { type?: string } };
+  addr_info?: IpAddrInfo[];
+}
+
+interface IpRoute {
+  dst?: string;
+  gateway?: string;
+  dev?: string;
+  protocol?: string;
+  scope?: string;
+  type?: string;
+}
+
+const KNOWN_KINDS: ReadonlySet<string> = new Set([
+  'veth',
+  'bridge',
+  'dummy',
+  'vxlan',
+  'macvlan',
+  'ipvlan',
+  'vlan',
+  'bond',
+  'wireguard',
+]);
+
+export function linkKind(link: IpLink): LinkKind {
+  if (link.link_type === 'loopback') return 'loopback';
+  const kind = link.linkinfo?.info_kind;
+  if (kind === 'tun') return link.linkinfo?.info_data?.type === 'tap' ? 'tap' : 'tun';
+  if (kind === 'macvtap') return 'macvlan';
+  if (kind === 'ipvtap') return 'ipvlan';
+  if (kind && KNOWN_KINDS.has(kind)) return kind as LinkKind;
+  return 'other';
+}
+
+export function parseLink(raw: IpLink): RawLink {
+  const flags = raw.flags ?? [];
+  return {
+    ifname: raw.ifname,
+    ifindex: raw.ifindex,
+    kind: linkKind(raw),
+    up: flags.includes('UP'),
+    operstate: raw.operstate ?? 'UNKNOWN',
+    mtu: raw.mtu ?? 0,
+    mac: raw.address ?? '',
+    addresses: (raw.addr_info ?? [])
+      .filter((a) => (a.family === 'inet' || a.family === 'inet6') && a.local !== undefined)
+      .map((a) => `${a.local}/${a.prefixlen}`),
+    master: raw.master ?? null,
+    peer: null,
+    linkIndex: raw.link_index ?? null,
+    linkNetnsid: raw.link_netnsid ?? null,
+    linkName: raw.link ?? null,
+  };
+}
+
+/** `ip -j -d addr show` output → links with their addresses. */
+export function parseLinks(json: unknown): RawLink[] {
+  if (!Array.isArray(json)) throw new Error('ip addr show: expected a JSON array');
+  return (json as IpLink[]).filter((l) => typeof l.ifname === 'string').map(parseLink);
+}
+
+/** `ip -j route show` output → routes of the main table. */
+export function parseRoutes(json: unknown): Route[] {
+  if (!Array.isArray(json)) throw new Error('ip route show: expected a JSON array');
+  return (json as IpRoute[])
+    .filter((r) => r.type === undefined || r.type === 'unicast')
+    .map((r) => ({
+      to: r.dst ?? 'default',
+      via: r.gateway ?? null,
+      dev: r.dev ?? null,
+      protocol: r.protocol ?? null,
+      scope: r.scope ?? null,
+    }));
+}
+
+/** `ip -j netns list-id` output → nsid → name (null where ip found no name). */
+export function parseNsidTable(json: unknown): Map<number, string | null> {
+  const table = new Map<number, string | null>();
+  if (!Array.isArray(json)) return table;
+  for (const entry of json as { nsid?: number; name?: string }[]) {
+    if (typeof entry.nsid === 'number') table.set(entry.nsid, entry.name ?? null);
+  }
+  return table;
+}
+
+/**
+ * Splits the output of `ip -j -batch -` into the JSON value each command
+ * printed, in order. ip prints them back to back, one per command.
+ */
+export function splitJsonValues(text: string): unknown[] {
+  const values: unknown[] = [];
+  let depth = 0;
+  let start = -1;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+      continue;
+    }
+    if (c === '"') inString = true;
+    else if (c === '[' || c === '{') {
+      if (depth === 0) start = i;
+      depth++;
+    } else if (c === ']' || c === '}') {
+      depth--;
+      if (depth === 0 && start >= 0) {
+        values.push(JSON.parse(text.slice(start, i + 1)));
+        start = -1;
+      }
+    }
+  }
+  return values;
+}
+
+export const SNAPSHOT_BATCH = 'address show\nroute show\nnetns list-id\n';
+
+export interface NamespaceQuery {
+  links: RawLink[];
+  routes: Route[];
+  nsids: Map<number, string | null>;
+}
+
+/** Parses the output of `ip -j -d -batch -` fed SNAPSHOT_BATCH. */
+export function parseSnapshotBatch(text: string): NamespaceQuery {
+  const [links, routes, nsids] = splitJsonValues(text);
+  return { links: parseLinks(links ?? []), routes: parseRoutes(routes ?? []), nsids: parseNsidTable(nsids ?? []) };
+}
+
+export type PingLine =
+  | { type: 'reply'; from: string; seq: number; ttl: number; timeMs: number }
+  | { type: 'summary'; transmitted: number; received: number; lossPercent: number }
+  | { type: 'rtt'; min: number; avg: number; max: number }
+  | { type: 'message'; text: string }
+  | { type: 'ignore' };
+
+/** Classifies one line of iputils ping output (run with -n, LC_ALL=C). */
+export function parsePingLine(line: string): PingLine {
+  const text = line.trim();
+  const reply = /^\d+ bytes from ([^:]+): icmp_seq=(\d+) ttl=(\d+) time=([\d.]+) ms/.exec(text);
+  if (reply) {
+    return { type: 'reply', from: reply[1] as string, seq: Number(reply[2]), ttl: Number(reply[3]), timeMs: Number(reply[4]) };
+  }
+  const summary = /^(\d+) packets transmitted, (\d+) received.*?([\d.]+)% packet loss/.exec(text);
+  if (summary) {
+    return { type: 'summary', transmitted: Number(summary[1]), received: Number(summary[2]), lossPercent: Number(summary[3]) };
+  }
+  const rtt = /^(?:rtt|round-trip) min\/avg\/max\/(?:mdev|stddev) = ([\d.]+)\/([\d.]+)\/([\d.]+)\//.exec(text);
+  if (rtt) return { type: 'rtt', min: Number(rtt[1]), avg: Number(rtt[2]), max: Number(rtt[3]) };
+  if (text === '' || text.startsWith('PING ') || /^--- .* ping statistics ---$/.test(text)) return { type: 'ignore' };
+  return { type: 'message', text };
+}

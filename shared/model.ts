@@ -1,0 +1,73 @@
+// The topology model: what the helper reports and the renderer draws.
+
+export const LINK_KINDS = [
+  'loopback',
+  'veth',
+  'bridge',
+  'dummy',
+  'vxlan',
+  'macvlan',
+  'ipvlan',
+  'vlan',
+  'bond',
+  'tun',
+  'tap',
+  'wireguard',
+  'other',
+] as const;
+
+export type LinkKind = (typeof LINK_KINDS)[number];
+
+/** Where the other end of a veth sits. */
+export interface PeerRef {
+  namespaceId: string;
+  ifname: string;
+}
+
+export interface Link {
+  ifname: string;
+  ifindex: number;
+  kind: LinkKind;
+  /** Administrative state: the UP flag. */
+  up: boolean;
+  /** Kernel operational state as ip reports it: UP, DOWN, LOWERLAYERDOWN, UNKNOWN… */
+  operstate: string;
+  mtu: number;
+  mac: string;
+  /** "10.1.1.1/24", "fd00::1/64"; link-local IPv6 addresses included. */
+  addresses: string[];
+  /** The bridge (or bond) this link is a port of, in the same namespace. */
+  master: string | null;
+  /** For a veth: its other end, or null when it cannot be resolved unambiguously. */
+  peer: PeerRef | null;
+}
+
+export interface Route {
+  /** "default" or a CIDR. */
+  to: string;
+  via: string | null;
+  dev: string | null;
+  protocol: string | null;
+  scope: string | null;
+}
+
+export interface Namespace {
+  /** The namespace's inode: stable for its whole life. */
+  id: string;
+  /** Its /run/netns name, or null for an unnamed one (the helper's own in lab mode). */
+  name: string | null;
+  /** True for the helper's own namespace ("host" in the UI). */
+  root: boolean;
+  links: Link[];
+  routes: Route[];
+}
+
+export interface Topology {
+  namespaces: Namespace[];
+}
+
+/** Label shown for a namespace: its name, or "host" for the helper's own. */
+export function namespaceLabel(ns: Pick<Namespace, 'name' | 'root' | 'id'>): string {
+  if (ns.name) return ns.name;
+  return ns.root ? 'host' : `netns ${ns.id}`;
+}

@@ -1,0 +1,161 @@
+// The JSON-RPC contract between the helper and every client. Parameter shapes
+// live in schemas.ts; this file names results, notifications and errors.
+import type { Namespace, Topology } from './model';
+import type { MethodName, MethodParams } from './schemas';
+
+export type { MethodName, MethodParams } from './schemas';
+
+export type HelperMode = 'lab' | 'host';
+
+export interface HelperInfo {
+  mode: HelperMode;
+  version: string;
+  /** The helper's pid as seen from its own namespaces. */
+  pid: number;
+  /** ip's own version line, e.g. "ip utility, iproute2-6.1.0". */
+  iproute2: string;
+}
+
+export interface MoveResult {
+  /** The interface's name in its new namespace. */
+  ifname: string;
+  /** Addresses the interface had before the move; the kernel drops them all. */
+  droppedAddresses: string[];
+  /** Whether it was administratively up before; a moved interface arrives down. */
+  wasUp: boolean;
+}
+
+export interface MethodResults {
+  'helper.info': HelperInfo;
+  snapshot: Topology;
+  'netns.create': Namespace;
+  'netns.delete': { removedPeers: string[] };
+  'veth.create': Record<string, never>;
+  'link.move': MoveResult;
+  'link.set': Record<string, never>;
+  'link.delete': Record<string, never>;
+  'addr.add': Record<string, never>;
+  'addr.del': Record<string, never>;
+  'bridge.create': Record<string, never>;
+  'link.setMaster': Record<string, never>;
+  'route.add': Record<string, never>;
+  'route.del': Record<string, never>;
+  'ping.start': { pingId: string };
+  'ping.stop': Record<string, never>;
+}
+
+export type MethodResult<M extends MethodName> = MethodResults[M];
+
+export interface CommandEvent {
+  /** Sequence number, unique for the helper's life. */
+  id: number;
+  argv: string[];
+  /** Namespace the command ran in; null for the helper's own. */
+  namespace: string | null;
+  exitCode: number;
+  stderr: string;
+  durationMs: number;
+}
+
+export interface PingReply {
+  pingId: string;
+  seq: number;
+  ttl: number;
+  timeMs: number;
+  from: string;
+}
+
+export interface PingMessage {
+  pingId: string;
+  /** A line ping printed that is not a reply, e.g. "Destination Host Unreachable". */
+  text: string;
+}
+
+export interface PingDone {
+  pingId: string;
+  transmitted: number;
+  received: number;
+  lossPercent: number;
+  exitCode: number;
+  rtt: { min: number; avg: number; max: number } | null;
+}
+
+/** Namespaces whose content changed (added or replaced whole) and ids of those gone. */
+export interface TopologyChange {
+  namespaces: Namespace[];
+  removed: string[];
+}
+
+export interface Notifications {
+  command: CommandEvent;
+  'ping.reply': PingReply;
+  'ping.message': PingMessage;
+  'ping.done': PingDone;
+  topology: TopologyChange;
+}
+
+export type NotificationName = keyof Notifications;
+
+export const NOTIFICATION_NAMES: readonly NotificationName[] = [
+  'command',
+  'ping.reply',
+  'ping.message',
+  'ping.done',
+  'topology',
+];
+
+export const ErrorCode = {
+  ParseError: -32700,
+  InvalidRequest: -32600,
+  MethodNotFound: -32601,
+  InvalidParams: -32602,
+  Internal: -32603,
+  /** A command exited non-zero; message is its stderr. */
+  CommandFailed: -32000,
+  /** The running kernel lacks the feature (e.g. dummy interfaces). */
+  NotSupported: -32001,
+  /** A namespace, interface or ping id does not exist. */
+  NotFound: -32002,
+  /** The helper is not running (restarting, or the connection dropped). */
+  Unavailable: -32003,
+} as const;
+
+export interface RpcErrorBody {
+  code: number;
+  message: string;
+  data?: unknown;
+}
+
+/** Extra detail of a CommandFailed or NotSupported error. */
+export interface CommandErrorData {
+  argv: string[];
+  namespace: string | null;
+  exitCode: number;
+  stderr: string;
+}
+
+export class RpcError extends Error {
+  readonly code: number;
+  readonly data: unknown;
+  constructor(body: RpcErrorBody) {
+    super(body.message);
+    this.name = 'RpcError';
+    this.code = body.code;
+    this.data = body.data;
+  }
+  toJSON(): RpcErrorBody {
+    return this.data === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, data: this.data };
+  }
+}
+
+/** The result-or-error envelope that crosses process and context boundaries. */
+export type Envelope<T> = { result: T } | { error: RpcErrorBody };
+
+/** The one interface the renderer (and tests) use to talk to the helper. */
+export interface NetnsClient {
+  call<M extends MethodName>(method: M, params: MethodParams[M]): Promise<MethodResult<M>>;
+  /** Subscribes to a notification; returns the function that unsubscribes. */
+  on<N extends NotificationName>(name: N, handler: (params: Notifications[N]) => void): () => void;
+}

@@ -1,0 +1,199 @@
+// Validation of every RPC parameter. The helper checks with these before
+// anything runs; the renderer uses the same rules to validate forms as you type.
+import ipaddr from 'ipaddr.js';
+import { z } from 'zod';
+
+const SAFE_NAME_CHARS = /^[A-Za-z0-9_.@+-]+$/;
+
+function byteLength(s: string): number {
+  return new TextEncoder().encode(s).length;
+}
+
+/** Why `s` is not a usable interface name, or null when it is. */
+export function ifnameProblem(s: string): string | null {
+  if (s.length === 0) return 'must not be empty';
+  if (byteLength(s) > 15) return 'must be at most 15 bytes (the kernel limit)';
+  if (s === '.' || s === '..') return 'must not be "." or ".."';
+  if (/[\s/:\0]/.test(s)) return 'must not contain whitespace, "/", ":" or NUL';
+  if (s.startsWith('-')) return 'must not start with "-"';
+  if (!SAFE_NAME_CHARS.test(s)) return 'may contain only letters, digits and . _ - @ +';
+  return null;
+}
+
+/** Why `s` is not a usable network namespace name, or null when it is. */
+export function netnsNameProblem(s: string): string | null {
+  if (s.length === 0) return 'must not be empty';
+  if (byteLength(s) > 64) return 'must be at most 64 bytes';
+  if (s === '.' || s === '..') return 'must not be "." or ".."';
+  if (s.startsWith('-')) return 'must not start with "-"';
+  if (!SAFE_NAME_CHARS.test(s)) return 'may contain only letters, digits and . _ - @ +';
+  return null;
+}
+
+/** Parses a bare IPv4 (dotted quad) or IPv6 address; null when it is neither. */
+export function parseAddress(s: string): ipaddr.IPv4 | ipaddr.IPv6 | null {
+  if (ipaddr.IPv4.isValidFourPartDecimal(s)) return ipaddr.IPv4.parse(s);
+  if (!s.includes('%') && ipaddr.IPv6.isValid(s)) return ipaddr.IPv6.parse(s);
+  return null;
+}
+
+/** Why `s` is not an address with a prefix length ("10.1.1.1/24"), or null. */
+export function cidrProblem(s: string): string | null {
+  const slash = s.indexOf('/');
+  if (slash < 0) return 'needs a prefix length, like 10.1.1.1/24';
+  const address = parseAddress(s.slice(0, slash));
+  if (!address) return `"${s.slice(0, slash)}" is not an IPv4 or IPv6 address`;
+  const prefix = s.slice(slash + 1);
+  const max = address.kind() === 'ipv4' ? 32 : 128;
+  if (!/^\d{1,3}$/.test(prefix) || Number(prefix) > max) return `prefix length must be 0–${max}`;
+  return null;
+}
+
+/** The canonical text of a valid CIDR ("fd00:0::1/64" → "fd00::1/64"). */
+export function normalizeCidr(s: string): string {
+  const [address, prefix] = ipaddr.parseCIDR(s);
+  return `${address.toString()}/${prefix}`;
+}
+
+/** Why `s` is not a route destination ("default" or a network in CIDR form), or null. */
+export function routeTargetProblem(s: string): string | null {
+  if (s === 'default') return null;
+  const problem = cidrProblem(s);
+  if (problem) return problem;
+  const [address, prefix] = ipaddr.parseCIDR(s);
+  const network =
+    address.kind() === 'ipv4'
+      ? ipaddr.IPv4.networkAddressFromCIDR(s)
+      : ipaddr.IPv6.networkAddressFromCIDR(s);
+  if (network.toString() !== address.toString()) {
+    return `has host bits set; did you mean ${network.toString()}/${prefix}?`;
+  }
+  return null;
+}
+
+function checked(problem: (s: string) => string | null) {
+  return z.string().superRefine((value, ctx) => {
+    const message = problem(value);
+    if (message) ctx.addIssue({ code: 'custom', message });
+  });
+}
+
+export const ifnameSchema = checked(ifnameProblem);
+export const netnsNameSchema = checked(netnsNameProblem);
+export const cidrSchema = checked(cidrProblem).transform(normalizeCidr);
+export const addressSchema = checked((s) =>
+  parseAddress(s) ? null : 'must be an IPv4 or IPv6 address',
+).transform((s) => (parseAddress(s) as ipaddr.IPv4 | ipaddr.IPv6).toString());
+export const routeTargetSchema = checked(routeTargetProblem).transform((s) =>
+  s === 'default' ? s : normalizeCidr(s),
+);
+/** A namespace by name; omitted or null means the helper's own. */
+export const namespaceSchema = netnsNameSchema.nullable().optional();
+
+export const MTU_MIN = 68;
+export const MTU_MAX = 65535;
+export const mtuSchema = z.number().int().min(MTU_MIN).max(MTU_MAX);
+
+const empty = z.strictObject({});
+
+export const paramSchemas = {
+  'helper.info': empty,
+  snapshot: empty,
+  'netns.create': z.strictObject({ name: netnsNameSchema }),
+  'netns.delete': z.strictObject({ name: netnsNameSchema }),
+  'veth.create': z.strictObject({
+    name: ifnameSchema,
+    peerName: ifnameSchema,
+    namespace: namespaceSchema,
+    peerNamespace: namespaceSchema,
+  }),
+  'link.move': z.strictObject({
+    namespace: namespaceSchema,
+    ifname: ifnameSchema,
+    to: netnsNameSchema.nullable(),
+    rename: ifnameSchema.optional(),
+  }),
+  'link.set': z
+    .strictObject({
+      namespace: namespaceSchema,
+      ifname: ifnameSchema,
+      up: z.boolean().optional(),
+      mtu: mtuSchema.optional(),
+      rename: ifnameSchema.optional(),
+    })
+    .refine((p) => p.up !== undefined || p.mtu !== undefined || p.rename !== undefined, {
+      message: 'give at least one of up, mtu, rename',
+      path: ['up'],
+    }),
+  'link.delete': z.strictObject({ namespace: namespaceSchema, ifname: ifnameSchema }),
+  'addr.add': z.strictObject({ namespace: namespaceSchema, ifname: ifnameSchema, cidr: cidrSchema }),
+  'addr.del': z.strictObject({ namespace: namespaceSchema, ifname: ifnameSchema, cidr: cidrSchema }),
+  'bridge.create': z.strictObject({ namespace: namespaceSchema, name: ifnameSchema }),
+  'link.setMaster': z.strictObject({
+    namespace: namespaceSchema,
+    ifname: ifnameSchema,
+    master: ifnameSchema.nullable(),
+  }),
+  'route.add': z
+    .strictObject({
+      namespace: namespaceSchema,
+      to: routeTargetSchema,
+      via: addressSchema.optional(),
+      dev: ifnameSchema.optional(),
+    })
+    .refine((p) => p.via !== undefined || p.dev !== undefined, {
+      message: 'give via, dev or both',
+      path: ['via'],
+    }),
+  'route.del': z.strictObject({
+    namespace: namespaceSchema,
+    to: routeTargetSchema,
+    via: addressSchema.optional(),
+    dev: ifnameSchema.optional(),
+  }),
+  'ping.start': z.strictObject({
+    namespace: namespaceSchema,
+    target: addressSchema,
+    count: z.number().int().min(1).max(1000).optional(),
+    intervalMs: z.number().int().min(200).max(60000).optional(),
+  }),
+  'ping.stop': z.strictObject({ pingId: z.string().min(1).max(64) }),
+} as const;
+
+export type MethodName = keyof typeof paramSchemas;
+/** What a caller sends (before defaults and normalisation). */
+export type MethodParams = { [M in MethodName]: z.input<(typeof paramSchemas)[M]> };
+/** What the helper works with after validation. */
+export type ValidParams = { [M in MethodName]: z.output<(typeof paramSchemas)[M]> };
+
+export const METHOD_NAMES = Object.keys(paramSchemas) as MethodName[];
+
+export function isMethodName(name: unknown): name is MethodName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(paramSchemas, name);
+}
+
+export interface ParamIssue {
+  field: string;
+  message: string;
+}
+
+export type ParamCheck<M extends MethodName> =
+  | { ok: true; value: ValidParams[M] }
+  | { ok: false; issues: ParamIssue[] };
+
+/** Validates params for a method; `undefined` counts as `{}`. */
+export function checkParams<M extends MethodName>(method: M, params: unknown): ParamCheck<M> {
+  const parsed = paramSchemas[method].safeParse(params ?? {});
+  if (parsed.success) return { ok: true, value: parsed.data as ValidParams[M] };
+  return {
+    ok: false,
+    issues: parsed.error.issues.map((issue) => ({
+      field: issue.path.length ? issue.path.join('.') : unknownKey(issue) ?? '(params)',
+      message: issue.code === 'unrecognized_keys' ? 'unknown field' : issue.message,
+    })),
+  };
+}
+
+function unknownKey(issue: z.core.$ZodIssue): string | undefined {
+  return issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : undefined;
+}

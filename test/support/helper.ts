@@ -1,0 +1,141 @@
+// Starts the real helper over stdio, the way the app does, for integration tests.
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import type { NotificationName, Notifications } from '../../shared/protocol';
+import { RpcClient } from '../../shared/rpc-client';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const HELPER = `${ROOT}out/helper/helper.mjs`;
+
+export interface HelperHandle {
+  client: RpcClient;
+  process: ChildProcessWithoutNullStreams;
+  stderr(): string;
+  /** Every notification received so far, in order. */
+  notifications: { method: NotificationName; params: unknown }[];
+  waitFor<N extends NotificationName>(name: N, match?: (p: Notifications[N]) => boolean, timeoutMs?: number): Promise<Notifications[N]>;
+  /** Ends stdin and waits for the helper to exit; resolves to its exit code. */
+  close(): Promise<number | null>;
+}
+
+export async function startHelper(args: string[] = ['--lab', '--reconcile-ms=0']): Promise<HelperHandle> {
+  if (!existsSync(HELPER)) throw new Error(`${HELPER} is missing: run "npm run build" first`);
+  const child = spawn(process.execPath, [HELPER, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  const notifications: HelperHandle['notifications'] = [];
+  const waiters = new Set<() => void>();
+  const client = new RpcClient((text) => child.stdin.write(`${text}\n`));
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    const message = JSON.parse(line) as { method?: NotificationName; id?: unknown; params?: unknown };
+    if (message.method && message.id === undefined) notifications.push({ method: message.method, params: message.params });
+    client.receive(line);
+    for (const wake of waiters) wake();
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  child.on('exit', () => client.disconnect('the helper exited'));
+  await new Promise<void>((resolve, reject) => {
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if (stderr.includes('ready (')) resolve();
+    });
+    void exited.then((code) => reject(new Error(`helper exited with ${code} before it was ready:\n${stderr}`)));
+  });
+  const waitFor: HelperHandle['waitFor'] = (name, match, timeoutMs = 10_000) =>
+    new Promise((resolve, reject) => {
+      let seen = 0;
+      const check = () => {
+        for (; seen < notifications.length; seen++) {
+          const n = notifications[seen];
+          if (n && n.method === name && (!match || match(n.params as never))) {
+            waiters.delete(check);
+            clearTimeout(timer);
+            resolve(n.params as never);
+            return;
+          }
+        }
+      };
+      const timer = setTimeout(() => {
+        waiters.delete(check);
+        reject(new Error(`no ${name} notification within ${timeoutMs} ms`));
+      }, timeoutMs);
+      waiters.add(check);
+      check();
+    });
+  return {
+    client,
+    process: child,
+    stderr: () => stderr,
+    notifications,
+    waitFor,
+    close: () => {
+      child.stdin.end();
+      return exited;
+    },
+  };
+}
+
+/** Parent pid of a process, from /proc. */
+function parentOf(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return null;
+  }
+}
+
+function childrenOf(pid: number): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .map(Number)
+    .filter((p) => parentOf(p) === pid);
+}
+
+/** The chain helper → unshare → hop 1 → unshare → lab helper, as outer pids. */
+export function labPids(helperPid: number): { hop1: number; lab: number } {
+  const walk = (pid: number, depth: number): number => {
+    let current = pid;
+    for (let i = 0; i < depth; i++) {
+      const next = childrenOf(current)[0];
+      if (next === undefined) throw new Error(`process ${current} has no child; is the lab running?`);
+      current = next;
+    }
+    return current;
+  };
+  return { hop1: walk(helperPid, 2), lab: walk(helperPid, 4) };
+}
+
+/**
+ * argv that runs a command inside the lab's network and mount namespaces from
+ * outside, as "someone else" would. Going through hop 1's user namespace (uid 0
+ * there, owner of the lab's) keeps capabilities that a plain nsenter into the
+ * lab's own user namespace would lose at exec.
+ */
+export function labExecArgv(helperPid: number, command: string[]): string[] {
+  const { hop1, lab } = labPids(helperPid);
+  // The lab's /proc belongs to its pid namespace, and ip needs /proc/self: enter that too.
+  return ['nsenter', `--target=${hop1}`, '--user', '--', 'nsenter', `--target=${lab}`, '--net', '--mount', '--pid', '--', ...command];
+}
+
+/** Runs a command inside the lab as an outside process would; returns its stdout. */
+export function labExec(helperPid: number, command: string[]): string {
+  const [program, ...args] = labExecArgv(helperPid, command);
+  return execFileSync(program as string, args, { encoding: 'utf8' });
+}
+
+/** Pids of every process whose network namespace is `netns` ("net:[…]"). */
+export function pidsInNetns(netns: string): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        return readlinkSync(`/proc/${d}/ns/net`) === netns;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}

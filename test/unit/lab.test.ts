@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { hop1Argv, hop2Argv, innerIdentity, userNamespaceBlocker } from '../../electron/helper/lab';
+import { namespacedArgv, commandError } from '../../electron/helper/ip';
+import { ErrorCode } from '../../shared/protocol';
+
+describe('lab hops', () => {
+  const self = ['/usr/bin/node', '/app/helper.mjs'];
+  it('maps to root only for the mount hop, and to the user (non-zero) with caps in the lab', () => {
+    const options = { ...innerIdentity(1001, 1001), forward: ['--lab'] };
+    expect(hop1Argv(self, options)).toEqual(['unshare', '--user', '--map-root-user', '--mount', '--fork', '--kill-child', '--', ...self, '--lab', '--lab-stage=mount']);
+    const hop2 = hop2Argv(self, options);
+    expect(hop2).toEqual(expect.arrayContaining(['--map-user=1001', '--map-group=1001', '--keep-caps', '--net', '--mount', '--pid', '--kill-child']));
+    expect(hop2).not.toContain('--map-root-user');
+    expect(hop2.slice(-2)).toEqual(['--lab', '--lab-stage=run']);
+  });
+
+  it('uses uid 1000 inside when started as root', () => {
+    expect(innerIdentity(0, 0)).toEqual({ innerUid: 1000, innerGid: 1000 });
+  });
+
+  it('names the setting that blocks user namespaces, and how to change it', () => {
+    const settings = (values: Record<string, string>) => (path: string) => values[path] ?? null;
+    expect(userNamespaceBlocker(settings({}))).toBeNull();
+    expect(userNamespaceBlocker(settings({ '/proc/sys/kernel/unprivileged_userns_clone': '0' }))).toMatch(/kernel.unprivileged_userns_clone.*sysctl -w/);
+    expect(userNamespaceBlocker(settings({ '/proc/sys/user/max_user_namespaces': '0' }))).toMatch(/user.max_user_namespaces/);
+    expect(userNamespaceBlocker(settings({ '/proc/sys/kernel/apparmor_restrict_unprivileged_userns': '1' }))).toMatch(/AppArmor/);
+  });
+});
+
+describe('the ip runner’s argv', () => {
+  it('uses ip -n for ip and ip netns exec for other programs', () => {
+    expect(namespacedArgv('ip', ['link'], null)).toEqual(['ip', 'link']);
+    expect(namespacedArgv('ip', ['link'], 'n1')).toEqual(['ip', '-n', 'n1', 'link']);
+    expect(namespacedArgv('ping', ['-c', '1', '10.0.0.1'], 'n1')).toEqual(['ip', 'netns', 'exec', 'n1', 'ping', '-c', '1', '10.0.0.1']);
+  });
+
+  it('reports a missing kernel feature as exactly that', () => {
+    const data = { argv: ['ip', 'link', 'add', 'd0', 'type', 'dummy'], namespace: null, exitCode: 2, stderr: 'Error: Unknown device type.\n' };
+    expect(commandError(data).code).toBe(ErrorCode.NotSupported);
+    expect(commandError({ ...data, stderr: 'RTNETLINK answers: File exists' }).code).toBe(ErrorCode.CommandFailed);
+  });
+});
