@@ -86,8 +86,17 @@ export interface TopologyChange {
   removed: string[];
 }
 
+/** Sent by the host process (Electron main or the web bridge), not the helper. */
+export interface HelperStatus {
+  state: 'starting' | 'ready' | 'restarting' | 'failed';
+  mode: HelperMode;
+  /** Why, for restarting and failed: the helper's last words on stderr. */
+  message?: string;
+}
+
 export interface Notifications {
   command: CommandEvent;
+  'helper.status': HelperStatus;
   'ping.reply': PingReply;
   'ping.message': PingMessage;
   'ping.done': PingDone;
@@ -98,6 +107,7 @@ export type NotificationName = keyof Notifications;
 
 export const NOTIFICATION_NAMES: readonly NotificationName[] = [
   'command',
+  'helper.status',
   'ping.reply',
   'ping.message',
   'ping.done',

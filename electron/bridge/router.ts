@@ -1,0 +1,102 @@
+// Lets several clients share one helper: forwards only the protocol's methods,
+// gives each request a helper-side id and routes the reply back, fans
+// notifications out, and fails calls in flight when the helper goes away.
+import { ErrorCode, type HelperStatus, type RpcErrorBody } from '../../shared/protocol';
+import { isMethodName } from '../../shared/schemas';
+import type { HelperSupervisor } from './supervisor';
+
+export interface RouterClient {
+  send(text: string): void;
+}
+
+interface Pending {
+  client: RouterClient;
+  id: string | number;
+}
+
+export class RpcRouter {
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private readonly clients = new Set<RouterClient>();
+
+  constructor(private readonly helper: HelperSupervisor) {
+    helper.on('message', (text) => this.fromHelper(text));
+    helper.on('status', (status) => this.onStatus(status));
+  }
+
+  attach(client: RouterClient): { receive(text: string): void; detach(): void } {
+    this.clients.add(client);
+    client.send(notification('helper.status', this.helper.status));
+    return {
+      receive: (text) => this.fromClient(client, text),
+      detach: () => {
+        this.clients.delete(client);
+        for (const [id, p] of this.pending) if (p.client === client) this.pending.delete(id);
+      },
+    };
+  }
+
+  private fromClient(client: RouterClient, text: string): void {
+    let message: { jsonrpc?: unknown; id?: unknown; method?: unknown; params?: unknown };
+    try {
+      message = JSON.parse(text) as typeof message;
+    } catch {
+      client.send(reply(null, { code: ErrorCode.ParseError, message: 'Parse error: not valid JSON' }));
+      return;
+    }
+    const id = typeof message.id === 'number' || typeof message.id === 'string' ? message.id : null;
+    if (typeof message !== 'object' || message === null || message.jsonrpc !== '2.0' || id === null) {
+      client.send(reply(id, { code: ErrorCode.InvalidRequest, message: 'Invalid request: needs jsonrpc "2.0", a method and an id' }));
+      return;
+    }
+    if (!isMethodName(message.method)) {
+      client.send(reply(id, { code: ErrorCode.MethodNotFound, message: `Method not found: ${String(message.method)}` }));
+      return;
+    }
+    const helperId = this.nextId++;
+    this.pending.set(helperId, { client, id });
+    const forwarded = JSON.stringify({ jsonrpc: '2.0', id: helperId, method: message.method, params: message.params });
+    if (!this.helper.send(forwarded)) {
+      this.pending.delete(helperId);
+      client.send(reply(id, unavailable(this.helper.status)));
+    }
+  }
+
+  private fromHelper(text: string): void {
+    let message: { id?: unknown; method?: unknown };
+    try {
+      message = JSON.parse(text) as typeof message;
+    } catch {
+      return;
+    }
+    if (typeof message.id === 'number') {
+      const pending = this.pending.get(message.id);
+      if (!pending) return;
+      this.pending.delete(message.id);
+      pending.client.send(JSON.stringify({ ...message, id: pending.id }));
+      return;
+    }
+    if (typeof message.method === 'string') for (const client of this.clients) client.send(text);
+  }
+
+  private onStatus(status: HelperStatus): void {
+    if (status.state !== 'ready') {
+      for (const p of this.pending.values()) p.client.send(reply(p.id, unavailable(status)));
+      this.pending.clear();
+    }
+    for (const client of this.clients) client.send(notification('helper.status', status));
+  }
+}
+
+function reply(id: string | number | null, error: RpcErrorBody): string {
+  return JSON.stringify({ jsonrpc: '2.0', id, error });
+}
+
+function notification(method: string, params: unknown): string {
+  return JSON.stringify({ jsonrpc: '2.0', method, params });
+}
+
+function unavailable(status: HelperStatus): RpcErrorBody {
+  const why = status.message ? ` (${status.message})` : '';
+  return { code: ErrorCode.Unavailable, message: `The helper is ${status.state}${why}; try again in a moment.` };
+}

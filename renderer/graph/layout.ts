@@ -1,0 +1,75 @@
+// Where cards go: ELK's layered layout the first time, then new cards are
+// placed beside their neighbours without moving anything already placed.
+import ELK from 'elkjs/lib/elk.bundled.js';
+import type { NamespaceView } from './model';
+
+export interface Box {
+  id: string;
+  width: number;
+  height: number;
+}
+export interface XY {
+  x: number;
+  y: number;
+}
+export interface Edge {
+  source: string;
+  target: string;
+}
+
+export const CARD_WIDTH = 280;
+const GAP_X = 140;
+const GAP_Y = 48;
+
+/** Card height as drawn (header, one row per port, a line per extra address). */
+export function estimateHeight(ns: NamespaceView): number {
+  return 52 + ns.ports.reduce((h, p) => h + 36 + Math.max(0, p.addresses.length - 1) * 16, 0) + (ns.ports.length ? 8 : 24);
+}
+
+export async function layoutAll(boxes: readonly Box[], edges: readonly Edge[]): Promise<Map<string, XY>> {
+  const elk = new ELK();
+  const graph = await elk.layout({
+    id: 'root',
+    layoutOptions: {
+      'elk.algorithm': 'layered',
+      'elk.direction': 'RIGHT',
+      'elk.spacing.nodeNode': String(GAP_Y),
+      'elk.layered.spacing.nodeNodeBetweenLayers': String(GAP_X),
+      'elk.separateConnectedComponents': 'true',
+      'elk.spacing.componentComponent': String(GAP_Y),
+    },
+    children: boxes.map((b) => ({ id: b.id, width: b.width, height: b.height })),
+    edges: edges
+      .filter((e) => e.source !== e.target)
+      .map((e, i) => ({ id: `e${i}`, sources: [e.source], targets: [e.target] })),
+  });
+  return new Map((graph.children ?? []).map((c) => [c.id, { x: c.x ?? 0, y: c.y ?? 0 }]));
+}
+
+const overlaps = (a: XY & Box, b: XY & Box) =>
+  a.x < b.x + b.width + GAP_X / 2 && b.x < a.x + a.width + GAP_X / 2 && a.y < b.y + b.height + GAP_Y / 2 && b.y < a.y + a.height + GAP_Y / 2;
+
+/** Positions for `fresh` boxes, next to a placed neighbour when they have one, never overlapping. */
+export function placeNew(fresh: readonly Box[], placed: ReadonlyMap<string, XY & Box>, edges: readonly Edge[]): Map<string, XY> {
+  const all = new Map(placed);
+  const result = new Map<string, XY>();
+  for (const box of fresh) {
+    const neighbour = edges
+      .filter((e) => e.source === box.id || e.target === box.id)
+      .map((e) => all.get(e.source === box.id ? e.target : e.source))
+      .find((n) => n !== undefined);
+    const rects = [...all.values()];
+    const right = rects.length ? Math.max(...rects.map((r) => r.x + r.width)) : 0;
+    const top = rects.length ? Math.min(...rects.map((r) => r.y)) : 0;
+    const candidate = neighbour ? { x: neighbour.x + neighbour.width + GAP_X, y: neighbour.y } : { x: rects.length ? right + GAP_X : 0, y: top };
+    let rect = { ...box, ...candidate };
+    for (let guard = 0; guard < 500; guard++) {
+      const hit = rects.find((r) => overlaps(rect, r));
+      if (!hit) break;
+      rect = { ...rect, y: hit.y + hit.height + GAP_Y };
+    }
+    all.set(box.id, rect);
+    result.set(box.id, { x: rect.x, y: rect.y });
+  }
+  return result;
+}

@@ -1,0 +1,161 @@
+// Topology → what the canvas draws: cards with ports, and cables. Pure.
+import type { Link, LinkKind, Namespace } from '../../shared/model';
+import { namespaceLabel } from '../../shared/model';
+
+export interface PortView {
+  ifname: string;
+  kind: LinkKind;
+  up: boolean;
+  operstate: string;
+  mtu: number;
+  /** Addresses worth showing (link-local IPv6 left out). */
+  addresses: string[];
+  master: string | null;
+  /** 1 for a bridge's port, drawn under its bridge; 0 otherwise. */
+  depth: 0 | 1;
+  /** Whether the kernel lets this link change namespace (bridges and lo are stuck). */
+  movable: boolean;
+  hasCable: boolean;
+}
+
+export interface NamespaceView {
+  id: string;
+  label: string;
+  /** The value of data-ns-name: "" for the helper's own namespace. */
+  attr: string;
+  root: boolean;
+  lo: Link | null;
+  ports: PortView[];
+}
+
+export interface CableEnd {
+  namespaceId: string;
+  ifname: string;
+}
+
+export interface CableView {
+  id: string;
+  a: CableEnd;
+  b: CableEnd;
+  /** data-ends: both ends as "<ns>/<ifname>", sorted. */
+  ends: string;
+  /** Carrier on both ends. */
+  live: boolean;
+}
+
+export interface GraphView {
+  namespaces: NamespaceView[];
+  cables: CableView[];
+}
+
+export const nsAttr = (ns: Pick<Namespace, 'root' | 'name' | 'id'>): string => (ns.root ? '' : ns.name ?? ns.id);
+
+export const isLinkLocal = (cidr: string): boolean => cidr.toLowerCase().startsWith('fe80:');
+
+const STUCK: ReadonlySet<LinkKind> = new Set(['loopback', 'bridge']);
+
+function portView(link: Link, depth: 0 | 1): PortView {
+  return {
+    ifname: link.ifname,
+    kind: link.kind,
+    up: link.up,
+    operstate: link.operstate,
+    mtu: link.mtu,
+    addresses: link.addresses.filter((a) => !isLinkLocal(a)),
+    master: link.master,
+    depth,
+    movable: !STUCK.has(link.kind),
+    hasCable: link.peer !== null,
+  };
+}
+
+/** Bridges first, each followed by its ports; then everything else by name; lo apart. */
+export function orderPorts(links: readonly Link[]): PortView[] {
+  const byName = [...links].filter((l) => l.kind !== 'loopback').sort((x, y) => x.ifname.localeCompare(y.ifname, undefined, { numeric: true }));
+  const bridges = byName.filter((l) => l.kind === 'bridge');
+  const bridgeNames = new Set(bridges.map((b) => b.ifname));
+  const ports: PortView[] = [];
+  for (const bridge of bridges) {
+    ports.push(portView(bridge, 0));
+    for (const port of byName.filter((l) => l.master === bridge.ifname)) ports.push(portView(port, 1));
+  }
+  for (const link of byName) {
+    if (link.kind !== 'bridge' && !(link.master && bridgeNames.has(link.master))) ports.push(portView(link, 0));
+  }
+  return ports;
+}
+
+export function buildGraph(namespaces: readonly Namespace[]): GraphView {
+  const byId = new Map(namespaces.map((n) => [n.id, n]));
+  const sorted = [...namespaces].sort((x, y) => Number(y.root) - Number(x.root) || namespaceLabel(x).localeCompare(namespaceLabel(y), undefined, { numeric: true }));
+  const views = sorted.map((ns) => ({
+    id: ns.id,
+    label: namespaceLabel(ns),
+    attr: nsAttr(ns),
+    root: ns.root,
+    lo: ns.links.find((l) => l.kind === 'loopback') ?? null,
+    ports: orderPorts(ns.links),
+  }));
+  const cables: CableView[] = [];
+  const seen = new Set<string>();
+  for (const ns of namespaces) {
+    for (const link of ns.links) {
+      const peerNs = link.peer ? byId.get(link.peer.namespaceId) : undefined;
+      const peer = peerNs?.links.find((l) => l.ifname === link.peer?.ifname);
+      if (!peerNs || !peer) continue;
+      const ends = [`${nsAttr(ns)}/${link.ifname}`, `${nsAttr(peerNs)}/${peer.ifname}`].sort();
+      const key = `${ns.id}/${link.ifname}|${peerNs.id}/${peer.ifname}`;
+      const reverse = `${peerNs.id}/${peer.ifname}|${ns.id}/${link.ifname}`;
+      if (seen.has(reverse)) continue;
+      seen.add(key);
+      cables.push({
+        id: `cable:${key}`,
+        a: { namespaceId: ns.id, ifname: link.ifname },
+        b: { namespaceId: peerNs.id, ifname: peer.ifname },
+        ends: ends.join(' '),
+        live: link.operstate === 'UP' && peer.operstate === 'UP',
+      });
+    }
+  }
+  return { namespaces: views, cables };
+}
+
+/** The namespace holding an address (without prefix), if any. */
+export function ownerOfAddress(namespaces: readonly Namespace[], address: string): Namespace | undefined {
+  return namespaces.find((n) => n.links.some((l) => l.addresses.some((a) => a.split('/')[0] === address)));
+}
+
+/** Cables on a shortest path between two namespaces (namespaces are nodes, cables edges). */
+export function cablesOnPath(cables: readonly CableView[], from: string, to: string): string[] {
+  if (from === to) return [];
+  const previous = new Map<string, { ns: string; cable: string }>();
+  const queue = [from];
+  const visited = new Set([from]);
+  while (queue.length) {
+    const current = queue.shift() as string;
+    for (const cable of cables) {
+      const ends = [cable.a.namespaceId, cable.b.namespaceId];
+      if (!ends.includes(current)) continue;
+      const next = ends[0] === current ? (ends[1] as string) : (ends[0] as string);
+      if (visited.has(next)) continue;
+      visited.add(next);
+      previous.set(next, { ns: current, cable: cable.id });
+      if (next === to) {
+        const path: string[] = [];
+        for (let at = to; at !== from; ) {
+          const step = previous.get(at) as { ns: string; cable: string };
+          path.push(step.cable);
+          at = step.ns;
+        }
+        return path;
+      }
+      queue.push(next);
+    }
+  }
+  return [];
+}
+
+/** Shell-quotes an argv for copying into a terminal. */
+export function shellQuote(argv: readonly string[]): string {
+  return argv.map((a) => (/^[A-Za-z0-9_./:=@%+,-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+}

@@ -1,0 +1,71 @@
+// The kernel's state as last reported, and every edit as a request to the helper.
+// The graph changes only when the helper reports the new state.
+import { defineStore } from 'pinia';
+import { computed, ref, shallowRef, triggerRef } from 'vue';
+import type { Namespace } from '../../shared/model';
+import { RpcError, type HelperStatus, type MethodName, type MethodParams, type MethodResult, type TopologyChange } from '../../shared/protocol';
+import { useClient } from '../client/current';
+import { buildGraph } from '../graph/model';
+import { useUi } from './ui';
+
+export const useTopology = defineStore('topology', () => {
+  const byIdMap = shallowRef(new Map<string, Namespace>());
+  const loaded = ref(false);
+  const busy = ref(0);
+  const status = ref<HelperStatus>({ state: 'starting', mode: 'lab' });
+
+  const namespaces = computed(() => [...byIdMap.value.values()]);
+  const graph = computed(() => buildGraph(namespaces.value));
+  const root = computed(() => namespaces.value.find((n) => n.root));
+  /** Nothing built yet: only the host namespace with nothing but lo. */
+  const pristine = computed(() => loaded.value && namespaces.value.length === 1 && (root.value?.links.every((l) => l.kind === 'loopback') ?? false));
+
+  const byId = (id: string) => byIdMap.value.get(id);
+  const byName = (name: string | null) => namespaces.value.find((n) => (name === null ? n.root : n.name === name));
+  /** The `namespace` parameter for a namespace: null for the helper's own. */
+  const paramOf = (id: string): string | null => {
+    const ns = byId(id);
+    return !ns || ns.root ? null : ns.name;
+  };
+
+  function replaceAll(list: readonly Namespace[]): void {
+    byIdMap.value = new Map(list.map((n) => [n.id, n]));
+    loaded.value = true;
+  }
+
+  function applyChange(change: TopologyChange): void {
+    const map = byIdMap.value;
+    for (const id of change.removed) map.delete(id);
+    for (const ns of change.namespaces) map.set(ns.id, ns);
+    triggerRef(byIdMap);
+    const ui = useUi();
+    const sel = ui.selection;
+    if (sel && !map.has(sel.type === 'netns' ? sel.id : sel.namespaceId)) ui.selection = null;
+  }
+
+  async function refresh(): Promise<void> {
+    try {
+      replaceAll((await useClient().call('snapshot', {})).namespaces);
+    } catch (error) {
+      useUi().toast('error', 'Could not read the topology', error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  /** Sends one change; errors become a toast with ip's own message. Resolves to the result or undefined. */
+  async function request<M extends MethodName>(method: M, params: MethodParams[M], failure: string): Promise<MethodResult<M> | undefined> {
+    busy.value++;
+    try {
+      const result = await useClient().call(method, params);
+      await refresh();
+      return result;
+    } catch (error) {
+      const message = error instanceof RpcError ? error.message : String(error);
+      useUi().toast('error', failure, message);
+      return undefined;
+    } finally {
+      busy.value--;
+    }
+  }
+
+  return { namespaces, graph, root, pristine, loaded, busy, status, byId, byName, paramOf, replaceAll, applyChange, refresh, request };
+});

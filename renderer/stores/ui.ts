@@ -1,0 +1,67 @@
+// View state: selection, card positions, the veth drag, toasts and dialogs.
+import { defineStore } from 'pinia';
+import { ref, shallowRef, watch } from 'vue';
+import type { XY } from '../graph/layout';
+
+export type Selection = { type: 'netns'; id: string } | { type: 'iface'; namespaceId: string; ifname: string } | null;
+
+export interface Toast {
+  id: number;
+  kind: 'error' | 'info' | 'success';
+  title: string;
+  detail?: string;
+}
+
+export interface DragState {
+  namespaceId: string;
+  ifname: string;
+  x: number;
+  y: number;
+  /** The card under the pointer that would accept the drop. */
+  overId: string | null;
+}
+
+const POSITIONS_KEY = 'netns-explorer.positions';
+
+function loadPositions(): Record<string, XY> {
+  try {
+    return JSON.parse(localStorage.getItem(POSITIONS_KEY) ?? '{}') as Record<string, XY>;
+  } catch {
+    return {};
+  }
+}
+
+export const useUi = defineStore('ui', () => {
+  const selection = ref<Selection>(null);
+  /** Card positions by namespace label, kept across refreshes and restarts. */
+  const positions = ref<Record<string, XY>>(loadPositions());
+  const drag = shallowRef<DragState | null>(null);
+  const toasts = ref<Toast[]>([]);
+  const dialog = ref<'netns' | 'veth' | 'bridge' | null>(null);
+  const vethDefaults = ref<{ namespace: string | null } | null>(null);
+  const confirm = shallowRef<{ title: string; body: string; action: string; run: () => void } | null>(null);
+  const logOpen = ref(true);
+  const highlighted = ref<string[]>([]);
+  /** Bumped to ask the canvas to fit the view. */
+  const fitRequests = ref(0);
+  let nextToast = 1;
+
+  watch(positions, (value) => localStorage.setItem(POSITIONS_KEY, JSON.stringify(value)), { deep: true });
+
+  function toast(kind: Toast['kind'], title: string, detail?: string, ms = kind === 'error' ? 9000 : 5000): void {
+    const id = nextToast++;
+    toasts.value.push({ id, kind, title, detail });
+    if (toasts.value.length > 5) toasts.value.shift();
+    setTimeout(() => dismiss(id), ms);
+  }
+
+  function dismiss(id: number): void {
+    toasts.value = toasts.value.filter((t) => t.id !== id);
+  }
+
+  function ask(title: string, body: string, action: string, run: () => void): void {
+    confirm.value = { title, body, action, run };
+  }
+
+  return { selection, positions, drag, toasts, dialog, vethDefaults, confirm, logOpen, highlighted, fitRequests, toast, dismiss, ask };
+});

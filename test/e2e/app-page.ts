@@ -1,0 +1,78 @@
+// Page object for the renderer: finds things by the testability contract
+// (data-testid, data-ns-name, data-ifname, data-ends) and acts like a person.
+import type { Locator, Page } from 'playwright-core';
+
+export class AppPage {
+  constructor(readonly page: Page) {}
+
+  card(ns: string): Locator {
+    return this.page.locator(`[data-testid="netns"][data-ns-name="${ns}"]`);
+  }
+
+  iface(ns: string, ifname: string): Locator {
+    return this.card(ns).locator(`[data-testid="iface"][data-ifname="${ifname}"]`);
+  }
+
+  cable(ends: string): Locator {
+    return this.page.locator(`[data-testid="cable"][data-ends="${ends}"]`);
+  }
+
+  toast(text: string | RegExp): Locator {
+    return this.page.locator('[data-testid="toast"]').filter({ hasText: text });
+  }
+
+  async open(url: string): Promise<void> {
+    await this.page.goto(url);
+    await this.card('').waitFor();
+  }
+
+  async newNamespace(name: string): Promise<void> {
+    await this.page.keyboard.press('n');
+    const input = this.page.locator('#ns-name');
+    await input.fill(name);
+    await input.press('Enter');
+    await this.card(name).waitFor();
+  }
+
+  async newVethPair(name: string, peer: string, ns: string, peerNs: string): Promise<void> {
+    await this.page.locator('[data-action="new-veth"]').click();
+    await this.page.locator('#veth-name').fill(name);
+    await this.page.locator('#veth-peer').fill(peer);
+    await this.page.locator('#veth-ns').selectOption({ label: ns || 'host' });
+    await this.page.locator('#veth-peer-ns').selectOption({ label: peerNs || 'host' });
+    await this.page.getByRole('button', { name: 'Create pair' }).click();
+    await this.iface(peerNs, peer).waitFor();
+  }
+
+  /** Presses on a port and moves the pointer onto a card's header, in steps, like a hand would. */
+  async dragIface(fromNs: string, ifname: string, toNs: string, options: { release?: boolean } = {}): Promise<void> {
+    const from = await this.iface(fromNs, ifname).boundingBox();
+    const to = await this.card(toNs).locator('header').boundingBox();
+    if (!from || !to) throw new Error('port or card not on screen');
+    await this.page.mouse.move(from.x + 40, from.y + from.height / 2);
+    await this.page.mouse.down();
+    await this.page.mouse.move(to.x + to.width / 2, to.y + to.height / 2, { steps: 12 });
+    if (options.release !== false) await this.page.mouse.up();
+  }
+
+  async select(ns: string, ifname: string): Promise<void> {
+    const box = await this.iface(ns, ifname).boundingBox();
+    if (!box) throw new Error(`${ns}/${ifname} not on screen`);
+    await this.page.mouse.click(box.x + 60, box.y + Math.min(12, box.height / 2));
+    await this.page.locator('[data-testid="inspector"] h3', { hasText: ifname }).waitFor();
+  }
+
+  async addAddress(ns: string, ifname: string, cidr: string): Promise<void> {
+    await this.select(ns, ifname);
+    const input = this.page.locator('[data-testid="inspector"] [data-field="cidr"]');
+    await input.click();
+    await input.pressSequentially(cidr);
+    await input.press('Enter');
+  }
+
+  async bringUp(ns: string, ifname: string): Promise<void> {
+    await this.select(ns, ifname);
+    await this.page.locator('[data-action="toggle-up"]', { hasText: 'Bring up' }).click();
+    await this.page.locator('[data-action="toggle-up"]', { hasText: 'Bring down' }).waitFor();
+  }
+}

@@ -1,0 +1,72 @@
+// Starts `npm run web -- --lab` (its built output) and Debian's Chromium, for end-to-end tests.
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { ROOT } from './helper';
+
+export const CHROMIUM = '/usr/bin/chromium';
+export const RESULTS = `${ROOT}test-results`;
+
+export interface WebApp {
+  url: string;
+  origin: string;
+  process: ChildProcessWithoutNullStreams;
+  /** Pid of the helper the bridge started (its lab chain hangs below it). */
+  helperPid(): number;
+  stop(): Promise<void>;
+}
+
+export async function startWeb(args: string[] = ['--lab']): Promise<WebApp> {
+  const script = `${ROOT}out/web/web.mjs`;
+  if (!existsSync(script) || !existsSync(`${ROOT}out/renderer/index.html`)) throw new Error('out/ is missing: run "npm run build" first');
+  const child = spawn(process.execPath, [script, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      const match = /^Netns Explorer: (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)$/.exec(line);
+      if (match) resolve(match[1] as string);
+    });
+    child.on('exit', (code) => reject(new Error(`web exited with ${code}:\n${stderr}`)));
+  });
+  // Wait for the helper too, so the first page load finds it ready.
+  for (let i = 0; i < 100 && !stderr.includes('ready ('); i++) await new Promise((r) => setTimeout(r, 50));
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  return {
+    url,
+    origin: new URL(url).origin,
+    process: child,
+    helperPid() {
+      for (const d of readdirSync('/proc')) {
+        if (!/^\d+$/.test(d)) continue;
+        try {
+          const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+          if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === child.pid) return Number(d);
+        } catch {
+          // Gone while we looked.
+        }
+      }
+      throw new Error('the web bridge has no helper child');
+    },
+    async stop() {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+export async function launchChromium(): Promise<Browser> {
+  mkdirSync(RESULTS, { recursive: true });
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'],
+  });
+}
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  const path = `${RESULTS}/${name}.png`;
+  await page.screenshot({ path });
+  return path;
+}
