@@ -5,6 +5,8 @@ export default defineConfig({
   root: 'renderer',
   base: './',
   plugins: [vue()],
+  // The app icon is shared with packaging.
+  publicDir: '../build/icons',
   build: {
     outDir: '../out/renderer',
     emptyOutDir: true,

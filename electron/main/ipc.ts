@@ -1,0 +1,44 @@
+// The relay between the renderer and the helper: only the protocol's methods,
+// only from the app's own pages, answered as {result} | {error} envelopes.
+import type { Envelope, NotificationName } from '../../shared/protocol';
+import { ErrorCode, NOTIFICATION_NAMES, RpcError } from '../../shared/protocol';
+import { isMethodName } from '../../shared/schemas';
+
+export const CALL_CHANNEL = 'netns:call';
+export const NOTIFY_CHANNEL = 'netns:notify';
+export const APP_ORIGIN = 'app://netns-explorer';
+
+/** Whether an IPC message comes from a frame showing the app itself (not a navigated or injected page). */
+export function trustedSender(frameUrl: string | undefined): boolean {
+  if (!frameUrl) return false;
+  try {
+    const url = new URL(frameUrl);
+    return `${url.protocol}//${url.host}` === APP_ORIGIN;
+  } catch {
+    return false;
+  }
+}
+
+export interface Forwarder {
+  call(method: string, params: unknown): Promise<unknown>;
+}
+
+/** Handles one call from the renderer; never throws, always an envelope. */
+export async function relayCall(frameUrl: string | undefined, method: unknown, params: unknown, helper: Forwarder): Promise<Envelope<unknown>> {
+  if (!trustedSender(frameUrl)) {
+    return { error: { code: ErrorCode.InvalidRequest, message: 'Refused: the request did not come from the app.' } };
+  }
+  if (!isMethodName(method)) {
+    return { error: { code: ErrorCode.MethodNotFound, message: `Method not found: ${String(method)}` } };
+  }
+  try {
+    return { result: await helper.call(method, params) };
+  } catch (error) {
+    if (error instanceof RpcError) return { error: error.toJSON() };
+    return { error: { code: ErrorCode.Internal, message: error instanceof Error ? error.message : String(error) } };
+  }
+}
+
+export function isNotificationName(name: unknown): name is NotificationName {
+  return typeof name === 'string' && (NOTIFICATION_NAMES as readonly string[]).includes(name);
+}

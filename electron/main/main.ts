@@ -1,0 +1,109 @@
+// The Electron main process: one hardened window showing the renderer from
+// app://, the helper under supervision, and the IPC relay between them.
+import { join, normalize, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { app, BrowserWindow, dialog, ipcMain, Menu, net, protocol, shell, session } from 'electron';
+import { RpcClient } from '../../shared/rpc-client';
+import { helperLaunch } from '../bridge/launch';
+import { HelperSupervisor } from '../bridge/supervisor';
+import { APP_ORIGIN, CALL_CHANNEL, NOTIFY_CHANNEL, relayCall } from './ipc';
+import { menuTemplate } from './menu';
+
+const DEV = !app.isPackaged;
+const OUT = join(__dirname, '..');
+const RENDERER = join(OUT, 'renderer');
+const HELPER = app.isPackaged ? join(process.resourcesPath, 'helper', 'helper.mjs') : join(OUT, 'helper', 'helper.mjs');
+
+protocol.registerSchemesAsPrivileged([{ scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+
+let window: BrowserWindow | null = null;
+
+const supervisor = new HelperSupervisor(
+  'lab',
+  helperLaunch('lab', {
+    node: process.execPath,
+    helperScript: HELPER,
+    uid: process.getuid?.() ?? 1000,
+    pkexec: null,
+    // Electron's own binary runs the helper as plain Node.
+    env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+  }),
+);
+const helper = new RpcClient((text) => {
+  if (!supervisor.send(text)) throw new Error(`the helper is ${supervisor.status.state}`);
+});
+supervisor.on('message', (text) => helper.receive(text));
+supervisor.on('status', (status) => {
+  if (status.state !== 'ready') helper.disconnect(status.message ?? status.state);
+  window?.webContents.send(NOTIFY_CHANNEL, 'helper.status', status);
+  window?.setTitle(`Netns Explorer — ${status.mode === 'lab' ? 'Lab (private sandbox)' : 'Host (real network)'}`);
+});
+for (const name of ['command', 'topology', 'ping.reply', 'ping.message', 'ping.done'] as const) {
+  helper.on(name, (params) => window?.webContents.send(NOTIFY_CHANNEL, name, params));
+}
+
+function serveRenderer(): void {
+  protocol.handle('app', (request) => {
+    const url = new URL(request.url);
+    const path = normalize(decodeURIComponent(url.pathname === '/' ? '/index.html' : url.pathname));
+    const file = join(RENDERER, path);
+    if (url.host !== 'netns-explorer' || !file.startsWith(RENDERER + sep)) return new Response('Not found', { status: 404 });
+    return net.fetch(pathToFileURL(file).toString());
+  });
+}
+
+function createWindow(): void {
+  window = new BrowserWindow({
+    width: 1400,
+    height: 900,
+    title: 'Netns Explorer — Lab (private sandbox)',
+    backgroundColor: '#f4f6f9',
+    webPreferences: {
+      preload: join(OUT, 'preload', 'preload.cjs'),
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      devTools: DEV,
+    },
+  });
+  window.webContents.on('will-navigate', (event) => event.preventDefault());
+  window.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  window.on('page-title-updated', (event) => event.preventDefault());
+  void window.loadURL(`${APP_ORIGIN}/index.html`);
+  window.on('closed', () => (window = null));
+}
+
+ipcMain.handle(CALL_CHANNEL, (event, method: unknown, params: unknown) =>
+  relayCall(event.senderFrame?.url, method, params, { call: (m, p) => helper.call(m as 'snapshot', p as Record<string, never>) }),
+);
+
+app.on('web-contents-created', (_event, contents) => {
+  contents.on('will-attach-webview', (event) => event.preventDefault());
+});
+
+void app.whenReady().then(() => {
+  session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+  serveRenderer();
+  Menu.setApplicationMenu(
+    Menu.buildFromTemplate(
+      menuTemplate(
+        {
+          reloadHelper: () => void supervisor.stop().then(() => supervisor.start(true)),
+          openDocs: () => void shell.openExternal('https://www.npmjs.com/package/netns-explorer'),
+          about: () => void dialog.showMessageBox({ message: `Netns Explorer ${app.getVersion()}`, detail: 'Network namespaces and veth cables, live.' }),
+        },
+        DEV,
+      ),
+    ),
+  );
+  supervisor.start();
+  createWindow();
+});
+
+app.on('window-all-closed', () => app.quit());
+app.on('will-quit', (event) => {
+  if (supervisor.status.state === 'failed') return;
+  event.preventDefault();
+  void supervisor.stop().then(() => app.exit(0));
+});

@@ -1,0 +1,87 @@
+// The host-side plumbing shared by Electron and the web bridge, on real child
+// processes standing in for the helper.
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { HelperStatus } from '../../shared/protocol';
+import { ErrorCode } from '../../shared/protocol';
+import { RpcRouter } from '../../electron/bridge/router';
+import { HelperSupervisor } from '../../electron/bridge/supervisor';
+
+// A stand-in helper: says ready, echoes requests, and dies on "die".
+const ECHO = join(tmpdir(), `netns-explorer-echo-${process.pid}.mjs`);
+writeFileSync(
+  ECHO,
+  `import { createInterface } from 'node:readline';
+process.stderr.write('ready (echo)\\n');
+createInterface({ input: process.stdin }).on('line', (line) => {
+  const m = JSON.parse(line);
+  if (m.method === 'netns.delete') process.exit(3);
+  process.stdout.write(JSON.stringify({ jsonrpc: '2.0', method: 'command', params: { argv: [m.method] } }) + '\\n');
+  process.stdout.write(JSON.stringify({ jsonrpc: '2.0', id: m.id, result: { method: m.method } }) + '\\n');
+});
+process.stdin.on('end', () => process.exit(0));
+`,
+);
+
+const supervisors: HelperSupervisor[] = [];
+afterEach(async () => {
+  await Promise.all(supervisors.splice(0).map((s) => s.stop()));
+});
+
+function start(): { supervisor: HelperSupervisor; statuses: HelperStatus['state'][] } {
+  const supervisor = new HelperSupervisor('lab', { command: process.execPath, args: [ECHO] }, () => undefined);
+  const statuses: HelperStatus['state'][] = [];
+  supervisor.on('status', (s) => statuses.push(s.state));
+  supervisors.push(supervisor);
+  supervisor.start();
+  return { supervisor, statuses };
+}
+
+const until = async (check: () => boolean) => {
+  for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 20));
+  expect(check()).toBe(true);
+};
+
+describe('RpcRouter over a supervised helper', () => {
+  it('routes each reply to the client that asked, under its own id, and fans notifications out', async () => {
+    const { supervisor } = start();
+    const router = new RpcRouter(supervisor);
+    const a: string[] = [];
+    const b: string[] = [];
+    const la = router.attach({ send: (t) => a.push(t) });
+    router.attach({ send: (t) => b.push(t) });
+    await until(() => supervisor.status.state === 'ready');
+    la.receive(JSON.stringify({ jsonrpc: '2.0', id: 'x1', method: 'snapshot', params: {} }));
+    await until(() => a.some((t) => JSON.parse(t).id === 'x1'));
+    expect(JSON.parse(a.find((t) => JSON.parse(t).id === 'x1') as string)).toEqual({ jsonrpc: '2.0', id: 'x1', result: { method: 'snapshot' } });
+    expect(b.some((t) => JSON.parse(t).id === 'x1')).toBe(false);
+    expect(b.some((t) => JSON.parse(t).method === 'command')).toBe(true);
+  });
+
+  it('refuses methods outside the protocol without forwarding them', async () => {
+    const { supervisor } = start();
+    const router = new RpcRouter(supervisor);
+    const out: string[] = [];
+    const link = router.attach({ send: (t) => out.push(t) });
+    await until(() => supervisor.status.state === 'ready');
+    link.receive(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'exec', params: { cmd: 'reboot' } }));
+    expect(JSON.parse(out.at(-1) as string)).toMatchObject({ id: 1, error: { code: ErrorCode.MethodNotFound } });
+    expect(out.some((t) => t.includes('"command"'))).toBe(false);
+  });
+
+  it('fails calls in flight when the helper dies, restarts it, and reports each state', async () => {
+    const { supervisor, statuses } = start();
+    const router = new RpcRouter(supervisor);
+    const out: string[] = [];
+    const link = router.attach({ send: (t) => out.push(t) });
+    await until(() => supervisor.status.state === 'ready');
+    link.receive(JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'netns.delete', params: { name: 'x' } }));
+    await until(() => out.some((t) => JSON.parse(t).id === 7));
+    expect(JSON.parse(out.find((t) => JSON.parse(t).id === 7) as string).error.code).toBe(ErrorCode.Unavailable);
+    await until(() => statuses.filter((s) => s === 'ready').length === 2);
+    expect(statuses).toEqual(['starting', 'ready', 'restarting', 'restarting', 'ready']);
+    expect(out.filter((t) => JSON.parse(t).method === 'helper.status').length).toBeGreaterThanOrEqual(4);
+  });
+});
