@@ -117,7 +117,7 @@ export function labPids(helperPid: number): { hop1: number; lab: number } {
 export function labExecArgv(helperPid: number, command: string[]): string[] {
   const { hop1, lab } = labPids(helperPid);
   // The lab's /proc belongs to its pid namespace, and ip needs /proc/self: enter that too.
-  return ['nsenter', `--target=${hop1}`, '--user', '--', 'nsenter', `--target=${lab}`, '--net', '--mount', '--pid', '--', ...command];
+  return ['nsenter', `--target=${hop1}`, '--user', '--preserve-credentials', '--', 'nsenter', `--target=${lab}`, '--net', '--mount', '--pid', '--', ...command];
 }
 
 /** Runs a command inside the lab as an outside process would; returns its stdout. */
