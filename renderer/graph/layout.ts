@@ -7,6 +7,8 @@ export interface Box {
   id: string;
   width: number;
   height: number;
+  /** Vertical centre of each port row, by ifname, so ELK can order cards by cable. */
+  rows?: Record<string, number>;
 }
 export interface XY {
   x: number;
@@ -15,15 +17,32 @@ export interface XY {
 export interface Edge {
   source: string;
   target: string;
+  sourcePort?: string;
+  targetPort?: string;
 }
 
 export const CARD_WIDTH = 280;
 const GAP_X = 140;
 const GAP_Y = 48;
 
+const HEADER = 52;
+const rowHeight = (addresses: number) => 36 + Math.max(0, addresses - 1) * 16;
+
 /** Card height as drawn (header, one row per port, a line per extra address). */
 export function estimateHeight(ns: NamespaceView): number {
-  return 52 + ns.ports.reduce((h, p) => h + 36 + Math.max(0, p.addresses.length - 1) * 16, 0) + (ns.ports.length ? 8 : 24);
+  return HEADER + ns.ports.reduce((h, p) => h + rowHeight(p.addresses.length), 0) + (ns.ports.length ? 8 : 24);
+}
+
+/** Where each port row's centre sits below the card's top. */
+export function rowOffsets(ns: NamespaceView): Record<string, number> {
+  const rows: Record<string, number> = {};
+  let y = HEADER + 4;
+  for (const p of ns.ports) {
+    const h = rowHeight(p.addresses.length);
+    rows[p.ifname] = y + 14;
+    y += h;
+  }
+  return rows;
 }
 
 export async function layoutAll(boxes: readonly Box[], edges: readonly Edge[]): Promise<Map<string, XY>> {
@@ -38,10 +57,24 @@ export async function layoutAll(boxes: readonly Box[], edges: readonly Edge[]): 
       'elk.separateConnectedComponents': 'true',
       'elk.spacing.componentComponent': String(GAP_Y),
     },
-    children: boxes.map((b) => ({ id: b.id, width: b.width, height: b.height })),
+    children: boxes.map((b) => ({
+      id: b.id,
+      width: b.width,
+      height: b.height,
+      // Cables leave on the right and arrive on the left, at their row: ELK then orders cards to avoid crossings.
+      layoutOptions: { 'elk.portConstraints': 'FIXED_POS' },
+      ports: edges.flatMap((e) => [
+        ...(e.source === b.id && e.sourcePort ? [{ id: `${b.id}:${e.sourcePort}:out`, x: b.width, y: b.rows?.[e.sourcePort] ?? b.height / 2, width: 1, height: 1 }] : []),
+        ...(e.target === b.id && e.targetPort ? [{ id: `${b.id}:${e.targetPort}:in`, x: -1, y: b.rows?.[e.targetPort] ?? b.height / 2, width: 1, height: 1 }] : []),
+      ]),
+    })),
     edges: edges
       .filter((e) => e.source !== e.target)
-      .map((e, i) => ({ id: `e${i}`, sources: [e.source], targets: [e.target] })),
+      .map((e, i) => ({
+        id: `e${i}`,
+        sources: [e.sourcePort ? `${e.source}:${e.sourcePort}:out` : e.source],
+        targets: [e.targetPort ? `${e.target}:${e.targetPort}:in` : e.target],
+      })),
   });
   return new Map((graph.children ?? []).map((c) => [c.id, { x: c.x ?? 0, y: c.y ?? 0 }]));
 }
