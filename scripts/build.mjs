@@ -29,6 +29,8 @@ const builders = {
     await esbuild({ ...node, format: 'cjs', external: ['electron'], entryPoints: ['electron/main/main.ts'], outfile: 'out/main/main.cjs' });
     await esbuild({ ...node, format: 'cjs', external: ['electron'], entryPoints: ['electron/preload/preload.ts'], outfile: 'out/preload/preload.cjs' });
   },
+  // Not part of the app: `npm run bench` builds it on demand.
+  bench: () => esbuild({ ...node, format: 'esm', packages: 'external', entryPoints: ['test/bench/bench.ts'], outfile: 'out/bench/bench.mjs' }),
   renderer: async () => {
     const { build } = await import('vite');
     await build({ configFile: 'vite.config.ts', logLevel: quiet ? 'warn' : 'info' });

@@ -60,6 +60,8 @@ export interface Namespace {
   root: boolean;
   links: Link[];
   routes: Route[];
+  /** Set when the helper can see the namespace but not read it (e.g. another user's). */
+  problem?: string;
 }
 
 export interface Topology {

@@ -16,6 +16,16 @@ export interface HelperInfo {
   iproute2: string;
 }
 
+/** The helper's own costs, for benchmarks and tests. */
+export interface HelperStats {
+  /** Processes started since the helper began (ip, ping…). */
+  processesStarted: number;
+  rssBytes: number;
+  maxRssBytes: number;
+  /** Duration of the last full snapshot. */
+  lastFullSnapshotMs: number;
+}
+
 export interface MoveResult {
   /** The interface's name in its new namespace. */
   ifname: string;
@@ -27,6 +37,7 @@ export interface MoveResult {
 
 export interface MethodResults {
   'helper.info': HelperInfo;
+  'helper.stats': HelperStats;
   snapshot: Topology;
   'netns.create': Namespace;
   'netns.delete': { removedPeers: string[] };

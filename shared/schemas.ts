@@ -98,6 +98,7 @@ const empty = z.strictObject({});
 
 export const paramSchemas = {
   'helper.info': empty,
+  'helper.stats': empty,
   snapshot: empty,
   'netns.create': z.strictObject({ name: netnsNameSchema }),
   'netns.delete': z.strictObject({ name: netnsNameSchema }),

@@ -63,13 +63,17 @@ export function userNamespaceBlocker(read: (path: string) => string | null = rea
   return null;
 }
 
-/** Hop 1's own work: a private tmpfs where `ip netns` keeps its names. */
+/**
+ * Hop 1's own work: a private tmpfs where `ip netns` keeps its names. It is
+ * always a mount point of its own, so `ip netns add` never bind-mounts the
+ * directory over itself later (which would hide it from a watcher).
+ */
 export async function mountPrivateNetnsDir(): Promise<void> {
   const options = { env: processEnv, extendEnv: false } as const;
-  if (existsSync('/run/netns')) {
-    await execa('mount', ['-t', 'tmpfs', '-o', 'mode=0755', 'netns-explorer', '/run/netns'], options);
-  } else {
-    await execa('mount', ['-t', 'tmpfs', '-o', 'mode=0755', 'netns-explorer', '/run'], options);
+  if (!existsSync('/run/netns')) {
+    // Without a /run/netns to mount over, make a private /run to hold one.
+    await execa('mount', ['-t', 'tmpfs', '-o', 'mode=0755', 'netns-explorer-run', '/run'], options);
     mkdirSync('/run/netns');
   }
+  await execa('mount', ['-t', 'tmpfs', '-o', 'mode=0755', 'netns-explorer', '/run/netns'], options);
 }

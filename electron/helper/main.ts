@@ -6,15 +6,18 @@ import { hop1Argv, hop2Argv, innerIdentity, mountPrivateNetnsDir, userNamespaceB
 import { serveStdio } from './rpc';
 import { HelperService } from './service';
 
-const USAGE = `Usage: netns-explorer-helper [--lab | --host] [--reconcile-ms=N]
-  --lab    (default) run in a private lab: own user, network and mount namespaces; no root needed
-  --host   run in the machine's real namespaces; needs root
+const USAGE = `Usage: netns-explorer-helper [--lab | --host] [--reconcile-ms=N] [--no-watch]
+  --lab              (default) run in a private lab: own user, network and mount namespaces; no root needed
+  --host             run in the machine's real namespaces; needs root
+  --reconcile-ms=N   least time between full re-reads that catch what events missed (default 3000; 0: never)
+  --no-watch         do not follow ip monitor and /run/netns (changes made elsewhere show up on reconcile only)
 Speaks JSON-RPC 2.0 on stdin/stdout, one message per line; logs go to stderr.`;
 
 interface Flags {
   mode: HelperMode;
   stage: 'start' | 'mount' | 'run';
   reconcileMs: number;
+  watch: boolean;
   /** Test-only: host mode inside a lab that plays the host. */
   insideLab: boolean;
   uid: number | null;
@@ -31,7 +34,7 @@ function fail(message: string, code = 2): never {
 }
 
 function parseFlags(argv: string[]): Flags {
-  const flags: Flags = { mode: 'lab', stage: 'start', reconcileMs: 2000, insideLab: false, uid: null, gid: null };
+  const flags: Flags = { mode: 'lab', stage: 'start', reconcileMs: 3000, watch: true, insideLab: false, uid: null, gid: null };
   for (const arg of argv) {
     const [key, value] = arg.split('=', 2) as [string, string | undefined];
     const number = () => {
@@ -42,6 +45,7 @@ function parseFlags(argv: string[]): Flags {
     if (arg === '--lab') flags.mode = 'lab';
     else if (arg === '--host') flags.mode = 'host';
     else if (arg === '--inside-lab') flags.insideLab = true;
+    else if (arg === '--no-watch') flags.watch = false;
     else if (key === '--reconcile-ms') flags.reconcileMs = number();
     else if (key === '--lab-uid') flags.uid = number();
     else if (key === '--lab-gid') flags.gid = number();
@@ -69,12 +73,13 @@ async function serve(flags: Flags): Promise<void> {
     mode: flags.mode,
     selfPid,
     reconcileMs: flags.reconcileMs,
+    watch: flags.watch,
     notify: (name, params) => server.notify(name, params),
   });
   if (flags.mode === 'lab') {
     await service.ip.check('ip', ['link', 'set', 'lo', 'up'], { namespace: null, log: false });
   }
-  service.startReconcile();
+  await service.startWatching();
   const stop = async (code: number) => {
     await service.shutdown();
     process.exit(code);

@@ -183,3 +183,30 @@ export function parsePingLine(line: string): PingLine {
   if (text === '' || text.startsWith('PING ') || /^--- .* ping statistics ---$/.test(text)) return { type: 'ignore' };
   return { type: 'message', text };
 }
+
+export interface MonitorEvent {
+  /** Where it happened: the helper's own namespace, another by nsid, or unknown. */
+  where: { kind: 'current' } | { kind: 'nsid'; nsid: number } | { kind: 'unknown' };
+  /** A link left for another namespace ("new-netns NAME" or "new-netnsid N"). */
+  movedTo: { name: string } | { nsid: number } | null;
+  /** The event is about the nsid table itself. */
+  nsidChange: boolean;
+}
+
+/** Reads one line of `ip -o monitor all-nsid …`: only where it happened matters (it is a trigger). */
+export function parseMonitorLine(line: string): MonitorEvent {
+  const prefix = /^\[nsid (current|\d+)\]/.exec(line);
+  const where: MonitorEvent['where'] = !prefix
+    ? { kind: 'unknown' }
+    : prefix[1] === 'current'
+      ? { kind: 'current' }
+      : { kind: 'nsid', nsid: Number(prefix[1]) };
+  const body = prefix ? line.slice(prefix[0].length) : line;
+  const toName = / new-netns (\S+)/.exec(body);
+  const toNsid = / new-netnsid (\d+)/.exec(body);
+  return {
+    where,
+    movedTo: toName ? { name: toName[1] as string } : toNsid ? { nsid: Number(toNsid[1]) } : null,
+    nsidChange: /^(Deleted )?nsid \d+/.test(body),
+  };
+}

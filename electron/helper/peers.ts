@@ -10,6 +10,7 @@ export interface RawNamespace {
   routes: Namespace['routes'];
   /** This namespace's own nsid table: nsid → name of the namespace (null if unnamed). */
   nsids: Map<number, string | null>;
+  problem?: string;
 }
 
 /**
@@ -60,6 +61,7 @@ export function resolveTopology(all: readonly RawNamespace[]): Namespace[] {
     id: ns.id,
     name: ns.name,
     root: ns.root,
+    ...(ns.problem ? { problem: ns.problem } : {}),
     routes: ns.routes,
     links: ns.links.map((raw): Link => {
       const { linkIndex: _i, linkNetnsid: _n, linkName: _l, ...link } = raw;

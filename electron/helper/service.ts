@@ -9,20 +9,24 @@ import { Pings } from './actions/ping';
 import type { Context } from './context';
 import { isEmptyChange, TopologyDiffer } from './diff';
 import { IpRunner } from './ip';
+import { TopologyWatcher } from './monitor';
 import { Snapshotter } from './snapshot';
+import type { Topology } from '../../shared/model';
 
 type Handlers = { [M in MethodName]: (params: ValidParams[M]) => Promise<MethodResults[M]> };
 
 /** Calls that neither change the topology nor need to wait for changes before them. */
-const UNORDERED: ReadonlySet<MethodName> = new Set(['helper.info', 'ping.stop']);
+const UNORDERED: ReadonlySet<MethodName> = new Set(['helper.info', 'helper.stats', 'ping.stop']);
 /** Calls that wait their turn but change nothing. */
 const READS: ReadonlySet<MethodName> = new Set(['snapshot', 'ping.start']);
 
 export interface ServiceOptions {
   mode: HelperMode;
   selfPid: number;
-  /** How often to re-read the topology to catch outside changes; 0 disables. */
+  /** Least time between two full re-reads that catch what events missed; 0 disables. */
   reconcileMs: number;
+  /** Follow `ip monitor` and /run/netns for changes made outside the helper. */
+  watch: boolean;
   notify<N extends NotificationName>(name: N, params: Notifications[N]): void;
 }
 
@@ -35,14 +39,23 @@ export class HelperService {
   private queue: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private iproute2 = '';
+  private readonly watcher: TopologyWatcher;
 
   constructor(private readonly options: ServiceOptions) {
     this.ip = new IpRunner((event) => options.notify('command', event));
-    this.ctx = { mode: options.mode, ip: this.ip, snapshots: new Snapshotter(this.ip), selfPid: options.selfPid, notify: options.notify };
+    const snapshots = new Snapshotter(this.ip, (entry) => this.giveNsid(entry.name));
+    this.ctx = { mode: options.mode, ip: this.ip, snapshots, selfPid: options.selfPid, notify: options.notify };
+    this.watcher = new TopologyWatcher(this.ip, snapshots, (work) => this.enqueue(work), (t) => this.publish(t));
     this.pings = new Pings(this.ctx);
     const ctx = this.ctx;
     this.handlers = {
       'helper.info': async () => ({ mode: ctx.mode, version: packageVersion(), pid: ctx.selfPid, iproute2: await this.ipVersion() }),
+      'helper.stats': async () => ({
+        processesStarted: this.ip.counters.spawned,
+        rssBytes: process.memoryUsage().rss,
+        maxRssBytes: process.resourceUsage().maxRSS * 1024,
+        lastFullSnapshotMs: Math.round(ctx.snapshots.lastFullMs * 10) / 10,
+      }),
       snapshot: async () => this.snapshot(),
       'netns.create': (p) => createNetns(ctx, p),
       'netns.delete': (p) => deleteNetns(ctx, p, (ns) => this.pings.stopIn(ns)),
@@ -65,16 +78,21 @@ export class HelperService {
   dispatch = <M extends MethodName>(method: M, params: ValidParams[M]): Promise<MethodResults[M]> => {
     const handler = this.handlers[method] as (p: ValidParams[M]) => Promise<MethodResults[M]>;
     if (UNORDERED.has(method)) return handler(params);
-    const run = this.queue.then(async () => {
+    return this.enqueue(async () => {
       try {
         return await handler(params);
       } finally {
-        if (!READS.has(method)) await this.announce();
+        if (!READS.has(method)) await this.announce(touchedBy(method, params));
       }
     });
+  };
+
+  /** Runs `work` after everything queued before it; the queue survives failures. */
+  private enqueue<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work);
     this.queue = run.catch(() => undefined);
     return run;
-  };
+  }
 
   private async snapshot(): Promise<MethodResults['snapshot']> {
     const topology = await this.ctx.snapshots.take();
@@ -83,38 +101,62 @@ export class HelperService {
   }
 
   /** Sends a `topology` notification when anything differs from what the client last saw. */
-  async announce(): Promise<void> {
+  private publish(topology: Topology): void {
+    const change = this.differ.next(topology.namespaces);
+    if (!isEmptyChange(change)) this.options.notify('topology', change);
+  }
+
+  /** Re-reads what a change touched (everything when that is not known) and publishes the difference. */
+  async announce(names: (string | null)[] | 'all' = 'all'): Promise<void> {
     try {
-      const topology = await this.ctx.snapshots.take();
-      const change = this.differ.next(topology.namespaces);
-      if (!isEmptyChange(change)) this.options.notify('topology', change);
+      this.publish(names === 'all' ? await this.ctx.snapshots.take() : await this.ctx.snapshots.refresh(names));
     } catch (error) {
       console.error('netns-explorer helper: re-reading the topology failed:', error);
     }
   }
 
-  startReconcile(): void {
+  /** Starts following outside changes: events at once, and a full reconcile now and then. */
+  async startWatching(): Promise<void> {
+    await this.enqueue(() => this.announce('all'));
+    if (this.options.watch) this.watcher.start();
     if (this.options.reconcileMs <= 0) return;
-    const tick = () => {
-      this.queue = this.queue.then(() => this.announce());
-      void this.queue.then(() => {
-        this.timer = setTimeout(tick, this.options.reconcileMs);
-        this.timer.unref();
-      });
+    const schedule = () => {
+      // Pace the full re-read by its own cost, so it stays cheap with many namespaces.
+      const delay = Math.max(this.options.reconcileMs, this.ctx.snapshots.lastFullMs * 20);
+      this.timer = setTimeout(() => void this.enqueue(() => this.announce('all')).then(schedule), delay);
+      this.timer.unref();
     };
-    this.timer = setTimeout(tick, this.options.reconcileMs);
-    this.timer.unref();
+    schedule();
   }
 
   async shutdown(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
+    this.watcher.stop();
     await this.pings.stopAll();
+  }
+
+  /** Gives a namespace an nsid in the helper's own, so `ip monitor all-nsid` hears it. */
+  private async giveNsid(name: string | null): Promise<void> {
+    if (name === null || this.ctx.snapshots.hasNsidFor(name)) return;
+    await this.ip.run('ip', ['netns', 'set', name, 'auto'], { namespace: null, log: false });
   }
 
   private async ipVersion(): Promise<string> {
     if (!this.iproute2) this.iproute2 = (await this.ip.run('ip', ['-V'], { namespace: null, log: false })).stdout.trim();
     return this.iproute2;
   }
+}
+
+/** The namespaces a change can have altered; 'all' when it is not that simple. */
+function touchedBy<M extends MethodName>(method: M, params: ValidParams[M]): (string | null)[] | 'all' {
+  // A new namespace is picked up by the listing; a deleted one may take veth ends elsewhere with it.
+  if (method === 'netns.create') return [];
+  if (method === 'netns.delete') return 'all';
+  const p = params as { namespace?: string | null; peerNamespace?: string | null; to?: unknown };
+  const names: (string | null)[] = [p.namespace ?? null];
+  if (method === 'veth.create') names.push(p.peerNamespace ?? null);
+  if (method === 'link.move') names.push((p.to as string | null) ?? null);
+  return names;
 }
 
 declare const __NETNS_EXPLORER_VERSION__: string;

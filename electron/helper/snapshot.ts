@@ -1,4 +1,5 @@
-// Reads the whole topology: one `ip -batch` process per namespace, a few at a time.
+// Reads the topology: one `ip -batch` process per namespace, a few at a time,
+// keeping the last reading of each so an event re-reads only what it touched.
 import { readdir, stat } from 'node:fs/promises';
 import type { Namespace, Topology } from '../../shared/model';
 import type { IpRunner } from './ip';
@@ -8,7 +9,7 @@ import { resolveTopology, type RawNamespace } from './peers';
 export const NETNS_DIR = '/run/netns';
 const PARALLEL_QUERIES = 8;
 
-interface NamespaceEntry {
+export interface NamespaceEntry {
   id: string;
   name: string | null;
   root: boolean;
@@ -50,28 +51,83 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
 }
 
 export class Snapshotter {
-  constructor(private readonly ip: IpRunner) {}
+  private cache = new Map<string, RawNamespace>();
+  /** How long the last full reading took, for pacing the reconcile. */
+  lastFullMs = 0;
+
+  constructor(
+    private readonly ip: IpRunner,
+    /** Called with each namespace seen for the first time (e.g. to give it an nsid). */
+    private readonly onNew: (entry: NamespaceEntry) => Promise<void> = async () => undefined,
+  ) {}
 
   private async query(entry: NamespaceEntry): Promise<RawNamespace | null> {
-    const result = await this.ip.run('ip', ['-j', '-d', '-batch', '-'], {
-      namespace: entry.name,
-      input: SNAPSHOT_BATCH,
-      log: false,
-    });
-    // A namespace deleted after listing fails to open: leave it out.
-    if (result.exitCode !== 0 && !result.stdout) return null;
+    const result = await this.ip.run('ip', ['-j', '-d', '-batch', '-'], { namespace: entry.name, input: SNAPSHOT_BATCH, log: false });
+    if (result.exitCode !== 0 && !result.stdout) {
+      // Gone since we listed it: leave it out. Still there: show it, and why it cannot be read.
+      const still = (await listNamespaces()).some((e) => e.id === entry.id);
+      return still ? { ...entry, links: [], routes: [], nsids: new Map(), problem: result.stderr.trim() || 'cannot be read' } : null;
+    }
     return { ...entry, ...parseSnapshotBatch(result.stdout) };
   }
 
-  async take(): Promise<Topology> {
-    const entries = await listNamespaces();
-    const raw = await mapLimit(entries, PARALLEL_QUERIES, (e) => this.query(e));
-    return { namespaces: resolveTopology(raw.filter((n): n is RawNamespace => n !== null)) };
+  private resolved(): Topology {
+    return { namespaces: resolveTopology([...this.cache.values()]) };
   }
 
-  /** One namespace by name (null = the helper's own), peers resolved against a fresh full view. */
+  /** Re-reads every namespace. */
+  async take(): Promise<Topology> {
+    const started = performance.now();
+    const entries = await listNamespaces();
+    await this.greet(entries);
+    const raw = await mapLimit(entries, PARALLEL_QUERIES, (e) => this.query(e));
+    this.cache = new Map(raw.filter((n): n is RawNamespace => n !== null).map((n) => [n.id, n]));
+    this.lastFullMs = performance.now() - started;
+    return this.resolved();
+  }
+
+  /**
+   * Re-reads only the named namespaces (null = the helper's own) and any that
+   * appeared since; drops those that disappeared. Listing costs no process.
+   */
+  async refresh(names: Iterable<string | null>): Promise<Topology> {
+    const wanted = new Set(names);
+    const entries = await listNamespaces();
+    const fresh = entries.filter((e) => !this.cache.has(e.id));
+    await this.greet(fresh);
+    // A newcomer may have just been given an nsid: re-read the table that holds it.
+    if (fresh.some((e) => !e.root)) wanted.add(null);
+    const live = new Set(entries.map((e) => e.id));
+    for (const id of [...this.cache.keys()]) if (!live.has(id)) this.cache.delete(id);
+    const todo = entries.filter((e) => !this.cache.has(e.id) || wanted.has(e.root ? null : e.name));
+    const raw = await mapLimit(todo, PARALLEL_QUERIES, (e) => this.query(e));
+    for (const [i, entry] of todo.entries()) {
+      const ns = raw[i];
+      if (ns) this.cache.set(entry.id, ns);
+      else this.cache.delete(entry.id);
+    }
+    return this.resolved();
+  }
+
+  /** Name of the namespace the helper's own nsid table gives `nsid`, if any. */
+  nameOfNsid(nsid: number): string | null | undefined {
+    const root = [...this.cache.values()].find((n) => n.root);
+    return root?.nsids.get(nsid);
+  }
+
+  /** Whether the helper's own namespace has an nsid for `name`. */
+  hasNsidFor(name: string): boolean {
+    const root = [...this.cache.values()].find((n) => n.root);
+    return !!root && [...root.nsids.values()].includes(name);
+  }
+
+  /** One namespace by name (null = the helper's own), re-read with its peers resolved. */
   async namespace(name: string | null): Promise<Namespace | undefined> {
-    const topology = await this.take();
+    const topology = await this.refresh([name]);
     return topology.namespaces.find((n) => (name === null ? n.root : n.name === name));
+  }
+
+  private async greet(entries: readonly NamespaceEntry[]): Promise<void> {
+    for (const entry of entries) if (!entry.root) await this.onNew(entry);
   }
 }

@@ -26,6 +26,8 @@ export interface NamespaceView {
   root: boolean;
   lo: Link | null;
   ports: PortView[];
+  /** Why the helper could not read this namespace, if it could not. */
+  problem: string | null;
 }
 
 export interface CableEnd {
@@ -85,17 +87,22 @@ export function orderPorts(links: readonly Link[]): PortView[] {
   return ports;
 }
 
-export function buildGraph(namespaces: readonly Namespace[]): GraphView {
-  const byId = new Map(namespaces.map((n) => [n.id, n]));
-  const sorted = [...namespaces].sort((x, y) => Number(y.root) - Number(x.root) || namespaceLabel(x).localeCompare(namespaceLabel(y), undefined, { numeric: true }));
-  const views = sorted.map((ns) => ({
+export function namespaceView(ns: Namespace): NamespaceView {
+  return {
     id: ns.id,
     label: namespaceLabel(ns),
     attr: nsAttr(ns),
     root: ns.root,
     lo: ns.links.find((l) => l.kind === 'loopback') ?? null,
     ports: orderPorts(ns.links),
-  }));
+    problem: ns.problem ?? null,
+  };
+}
+
+export function buildGraph(namespaces: readonly Namespace[], view: (ns: Namespace) => NamespaceView = namespaceView): GraphView {
+  const byId = new Map(namespaces.map((n) => [n.id, n]));
+  const sorted = [...namespaces].sort((x, y) => Number(y.root) - Number(x.root) || namespaceLabel(x).localeCompare(namespaceLabel(y), undefined, { numeric: true }));
+  const views = sorted.map(view);
   const cables: CableView[] = [];
   const seen = new Set<string>();
   for (const ns of namespaces) {
@@ -104,9 +111,9 @@ export function buildGraph(namespaces: readonly Namespace[]): GraphView {
       const peer = peerNs?.links.find((l) => l.ifname === link.peer?.ifname);
       if (!peerNs || !peer) continue;
       const ends = [`${nsAttr(ns)}/${link.ifname}`, `${nsAttr(peerNs)}/${peer.ifname}`].sort();
-      const key = `${ns.id}/${link.ifname}|${peerNs.id}/${peer.ifname}`;
-      const reverse = `${peerNs.id}/${peer.ifname}|${ns.id}/${link.ifname}`;
-      if (seen.has(reverse)) continue;
+      // MACs survive a move between namespaces: the cable keeps its identity and its end travels.
+      const key = [link.mac || `${ns.id}/${link.ifname}`, peer.mac || `${peerNs.id}/${peer.ifname}`].sort().join('|');
+      if (seen.has(key)) continue;
       seen.add(key);
       cables.push({
         id: `cable:${key}`,
@@ -118,6 +125,22 @@ export function buildGraph(namespaces: readonly Namespace[]): GraphView {
     }
   }
   return { namespaces: views, cables };
+}
+
+/**
+ * Remembers the view made for each namespace object: the store keeps the objects
+ * of unchanged namespaces, so their views (and cards) stay the same objects.
+ */
+export class GraphCache {
+  private views = new WeakMap<Namespace, NamespaceView>();
+
+  build(namespaces: readonly Namespace[]): GraphView {
+    return buildGraph(namespaces, (ns) => {
+      let view = this.views.get(ns);
+      if (!view) this.views.set(ns, (view = namespaceView(ns)));
+      return view;
+    });
+  }
 }
 
 /** The namespace holding an address (without prefix), if any. */

@@ -5,8 +5,12 @@ import { computed, ref, shallowRef, triggerRef } from 'vue';
 import type { Namespace } from '../../shared/model';
 import { RpcError, type HelperStatus, type MethodName, type MethodParams, type MethodResult, type TopologyChange } from '../../shared/protocol';
 import { useClient } from '../client/current';
-import { buildGraph } from '../graph/model';
+import { GraphCache } from '../graph/model';
 import { useUi } from './ui';
+
+function sameAs(previous: Namespace | undefined, next: Namespace): Namespace {
+  return previous && JSON.stringify(previous) === JSON.stringify(next) ? previous : next;
+}
 
 export const useTopology = defineStore('topology', () => {
   const byIdMap = shallowRef(new Map<string, Namespace>());
@@ -15,7 +19,8 @@ export const useTopology = defineStore('topology', () => {
   const status = ref<HelperStatus>({ state: 'starting', mode: 'lab' });
 
   const namespaces = computed(() => [...byIdMap.value.values()]);
-  const graph = computed(() => buildGraph(namespaces.value));
+  const views = new GraphCache();
+  const graph = computed(() => views.build(namespaces.value));
   const root = computed(() => namespaces.value.find((n) => n.root));
   /** Nothing built yet: only the host namespace with nothing but lo. */
   const pristine = computed(() => loaded.value && namespaces.value.length === 1 && (root.value?.links.every((l) => l.kind === 'loopback') ?? false));
@@ -28,8 +33,10 @@ export const useTopology = defineStore('topology', () => {
     return !ns || ns.root ? null : ns.name;
   };
 
+  /** Takes a full reading, keeping the objects of namespaces that did not change so their cards do not re-render. */
   function replaceAll(list: readonly Namespace[]): void {
-    byIdMap.value = new Map(list.map((n) => [n.id, n]));
+    const old = byIdMap.value;
+    byIdMap.value = new Map(list.map((n) => [n.id, sameAs(old.get(n.id), n)]));
     loaded.value = true;
   }
 

@@ -51,14 +51,15 @@ describe('helper lifecycle', () => {
 });
 
 describe('changes made outside the helper', () => {
-  it('appear as topology notifications on the periodic reconcile', async () => {
-    const helper = await startHelper(['--lab', '--reconcile-ms=300']);
+  it('appear on the periodic reconcile even without the monitor, and nothing more when nothing changed', async () => {
+    const helper = await startHelper(['--lab', '--reconcile-ms=300', '--no-watch']);
     const root = (await helper.client.call('snapshot', {})).namespaces[0];
     labExec(helper.process.pid as number, ['ip', 'link', 'add', 'outside0', 'type', 'veth', 'peer', 'name', 'outside1']);
     const change = await helper.waitFor('topology', (c) => c.namespaces.some((n) => n.links.some((l) => l.ifname === 'outside0')));
     expect(change.namespaces.map((n) => n.id)).toEqual([root?.id]);
+    const before = helper.notifications.length;
     labExec(helper.process.pid as number, ['ip', 'link', 'delete', 'outside0']);
-    await helper.waitFor('topology', (c) => c.namespaces.some((n) => n.root && !n.links.some((l) => l.ifname === 'outside0')));
+    await helper.waitFor('topology', (c) => c.namespaces.some((n) => n.root && !n.links.some((l) => l.ifname === 'outside0')), 5000, before);
     // Nothing changed since: the reconcile stays quiet.
     const count = helper.notifications.filter((n) => n.method === 'topology').length;
     await new Promise((r) => setTimeout(r, 800));

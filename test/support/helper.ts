@@ -16,7 +16,8 @@ export interface HelperHandle {
   stderr(): string;
   /** Every notification received so far, in order. */
   notifications: { method: NotificationName; params: unknown }[];
-  waitFor<N extends NotificationName>(name: N, match?: (p: Notifications[N]) => boolean, timeoutMs?: number): Promise<Notifications[N]>;
+  /** Resolves with the first matching notification at index `since` or later (default: any so far). */
+  waitFor<N extends NotificationName>(name: N, match?: (p: Notifications[N]) => boolean, timeoutMs?: number, since?: number): Promise<Notifications[N]>;
   /** Ends stdin and waits for the helper to exit; resolves to its exit code. */
   close(): Promise<number | null>;
 }
@@ -43,9 +44,9 @@ export async function startHelper(args: string[] = ['--lab', '--reconcile-ms=0']
     });
     void exited.then((code) => reject(new Error(`helper exited with ${code} before it was ready:\n${stderr}`)));
   });
-  const waitFor: HelperHandle['waitFor'] = (name, match, timeoutMs = 10_000) =>
+  const waitFor: HelperHandle['waitFor'] = (name, match, timeoutMs = 10_000, since = 0) =>
     new Promise((resolve, reject) => {
-      let seen = 0;
+      let seen = since;
       const check = () => {
         for (; seen < notifications.length; seen++) {
           const n = notifications[seen];

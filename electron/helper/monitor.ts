@@ -1,0 +1,97 @@
+// Follows changes made anywhere (the app, a terminal, a container runtime):
+// `ip monitor all-nsid` lines and /run/netns entries are triggers; the touched
+// namespaces alone are re-read with `ip -j`, and only what changed is sent on.
+import { watch, type FSWatcher } from 'node:fs';
+import { createInterface } from 'node:readline';
+import type { Topology } from '../../shared/model';
+import type { IpRunner } from './ip';
+import { parseMonitorLine, type MonitorEvent } from './parse';
+import { NETNS_DIR, type Snapshotter } from './snapshot';
+
+/** Events closer together than this are read as one burst (a move touches two namespaces). */
+const SETTLE_MS = 12;
+
+/** Which namespace an event touched: null = the helper's own, a name, or undefined when unknown. */
+export function touchedBy(event: MonitorEvent, nameOfNsid: (nsid: number) => string | null | undefined): { at: string | null | undefined; also: string | null | undefined } {
+  const at = event.where.kind === 'current' ? null : event.where.kind === 'nsid' ? nameOfNsid(event.where.nsid) : undefined;
+  const moved = event.movedTo;
+  const also = !moved ? null : 'name' in moved ? moved.name : nameOfNsid(moved.nsid);
+  return { at, also };
+}
+
+export class TopologyWatcher {
+  private touched = new Set<string | null>();
+  private everything = false;
+  private timer: NodeJS.Timeout | undefined;
+  private stopMonitor: (() => void) | undefined;
+  private dirWatcher: FSWatcher | undefined;
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly ip: IpRunner,
+    private readonly snapshots: Snapshotter,
+    /** Runs `work` in the service's queue, so re-reads never interleave with changes. */
+    private readonly enqueue: (work: () => Promise<void>) => Promise<void>,
+    private readonly publish: (topology: Topology) => void,
+  ) {}
+
+  start(): void {
+    const { process: child } = this.ip.start('ip', ['-o', 'monitor', 'all-nsid', 'link', 'address', 'route', 'nsid'], null);
+    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => this.onLine(line));
+    void child.then((result) => {
+      if (this.stopMonitor) process.stderr.write(`netns-explorer helper: ip monitor ended (${result.exitCode}); relying on the periodic reconcile\n`);
+    });
+    this.stopMonitor = () => child.kill();
+    try {
+      this.dirWatcher = watch(NETNS_DIR, () => this.touch(undefined));
+    } catch {
+      // No /run/netns yet: the monitor's nsid events and the reconcile still catch new namespaces.
+    }
+  }
+
+  stop(): void {
+    const stop = this.stopMonitor;
+    this.stopMonitor = undefined;
+    stop?.();
+    this.dirWatcher?.close();
+    clearTimeout(this.timer);
+  }
+
+  private onLine(line: string): void {
+    const event = parseMonitorLine(line);
+    const { at, also } = touchedBy(event, (nsid) => this.snapshots.nameOfNsid(nsid));
+    if (event.nsidChange) this.touch(null);
+    // An nsid we cannot name yet: read everything rather than miss the change.
+    if (at === undefined && event.where.kind === 'nsid') this.touchAll();
+    else this.touch(at);
+    if (event.movedTo) {
+      if (also === undefined) this.touchAll();
+      else this.touch(also);
+    }
+  }
+
+  /** Marks a namespace (null = the helper's own) for re-reading; undefined only re-lists /run/netns. */
+  private touch(name: string | null | undefined): void {
+    if (name !== undefined) this.touched.add(name);
+    if (!this.timer) this.timer = setTimeout(() => this.flush(), SETTLE_MS);
+  }
+
+  private touchAll(): void {
+    this.everything = true;
+    this.touch(undefined);
+  }
+
+  private flush(): void {
+    this.timer = undefined;
+    const names = this.touched;
+    const everything = this.everything;
+    this.touched = new Set();
+    this.everything = false;
+    this.flushing = this.flushing.then(() =>
+      this.enqueue(async () => {
+        const topology = everything ? await this.snapshots.take() : await this.snapshots.refresh(names);
+        this.publish(topology);
+      }),
+    );
+  }
+}

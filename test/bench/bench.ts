@@ -1,0 +1,223 @@
+// npm run bench: what a snapshot, an event and the renderer cost at 50 and 200
+// namespaces, next to the naive shell loop timed in the same run, on this machine.
+// Every namespace and packet stays inside a lab this script makes.
+import { execFile, spawn } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, release, totalmem } from 'node:os';
+import { promisify } from 'node:util';
+import type { NetnsClient, TopologyChange } from '../../shared/protocol';
+import { labExecArgv, ROOT, startHelper, type HelperHandle } from '../support/helper';
+import { connectBridge } from '../support/rpc-socket';
+import { launchChromium, startWeb } from '../support/web';
+
+const run = promisify(execFile);
+const SIZES = [50, 200];
+const REPEAT = 5;
+const EVENTS = 100;
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))] as number;
+const ms = (n: number) => `${n.toFixed(1)} ms`;
+const log = (s: string) => process.stderr.write(`${s}\n`);
+
+/** N namespaces, each with a veth to the host and an address on both ends. */
+async function build(client: NetnsClient, n: number): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    const ns = `b${i}`;
+    await client.call('netns.create', { name: ns });
+    await client.call('veth.create', { name: `vh${i}`, peerName: 'eth0', peerNamespace: ns });
+    await client.call('addr.add', { namespace: ns, ifname: 'eth0', cidr: `10.${Math.floor(i / 250)}.${i % 250}.2/24` });
+    if (i % 25 === 24) log(`  built ${i + 1}/${n}`);
+  }
+}
+
+async function labShell(helperPid: number, script: string): Promise<number> {
+  const [cmd, ...args] = labExecArgv(helperPid, ['sh', '-c', script]);
+  const started = performance.now();
+  await run(cmd as string, args, { maxBuffer: 64 << 20 });
+  return performance.now() - started;
+}
+
+interface EngineFigures {
+  n: number;
+  snapshotMs: number;
+  shellMs: number;
+  processesPerSnapshot: number;
+  processesPerEvent: number;
+  p50: number;
+  p95: number;
+  peakRssMb: number;
+  perNsMonitorsRssMb: number;
+}
+
+async function engine(n: number): Promise<EngineFigures> {
+  log(`lab with ${n} namespaces…`);
+  const helper: HelperHandle = await startHelper(['--lab', '--reconcile-ms=0']);
+  const pid = helper.process.pid as number;
+  await build(helper.client, n);
+  await new Promise((r) => setTimeout(r, 500));
+
+  const snapshots: number[] = [];
+  const shell: number[] = [];
+  const overhead: number[] = [];
+  for (let i = 0; i < REPEAT; i++) {
+    const t = performance.now();
+    await helper.client.call('snapshot', {});
+    snapshots.push(performance.now() - t);
+    // The baseline runs inside the lab too; nsenter's own start-up is measured and taken off.
+    overhead.push(await labShell(pid, 'true'));
+    shell.push(await labShell(pid, "for ns in $(ip netns list | cut -d' ' -f1); do ip -n $ns -j addr; done >/dev/null"));
+  }
+  const shellMs = Math.max(0, median(shell) - median(overhead));
+
+  let before = await helper.client.call('helper.stats', {});
+  await helper.client.call('snapshot', {});
+  let after = await helper.client.call('helper.stats', {});
+  const processesPerSnapshot = after.processesStarted - before.processesStarted;
+
+  // Changes made by another process inside the lab, one namespace at a time.
+  const latencies: number[] = [];
+  before = await helper.client.call('helper.stats', {});
+  for (let i = 0; i < EVENTS; i++) {
+    const ns = `b${i % n}`;
+    const mtu = 1300 + (i % 2) * 100 + Math.floor(i / n);
+    const since = helper.notifications.length;
+    const [cmd, ...args] = labExecArgv(pid, ['ip', '-n', ns, 'link', 'set', 'dev', 'eth0', 'mtu', String(mtu)]);
+    const started = performance.now();
+    const arrived = helper.waitFor('topology', (c: TopologyChange) => c.namespaces.some((x) => x.name === ns && x.links.some((l) => l.ifname === 'eth0' && l.mtu === mtu)), 5000, since);
+    await run(cmd as string, args);
+    await arrived;
+    latencies.push(performance.now() - started);
+  }
+  await new Promise((r) => setTimeout(r, 300));
+  after = await helper.client.call('helper.stats', {});
+  const processesPerEvent = (after.processesStarted - before.processesStarted) / EVENTS;
+
+  // The alternative to nsids: one `ip monitor` per namespace. What would they weigh?
+  const monitors = Array.from({ length: n }, (_, i) => {
+    const [cmd, ...args] = labExecArgv(pid, ['ip', '-n', `b${i}`, 'monitor', 'link', 'address', 'route']);
+    return spawn(cmd as string, args, { stdio: 'ignore' });
+  });
+  await new Promise((r) => setTimeout(r, 1500));
+  const monitorRss = rssOfMonitors();
+  for (const m of monitors) m.kill();
+
+  await helper.close();
+  return {
+    n,
+    snapshotMs: median(snapshots),
+    shellMs,
+    processesPerSnapshot,
+    processesPerEvent,
+    p50: pct(latencies, 0.5),
+    p95: pct(latencies, 0.95),
+    peakRssMb: after.maxRssBytes / 2 ** 20,
+    perNsMonitorsRssMb: monitorRss / 2 ** 20,
+  };
+}
+
+/** Total RSS of the `ip -n NS monitor` processes running now. */
+function rssOfMonitors(): number {
+  let total = 0;
+  for (const d of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
+    try {
+      const argv = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0');
+      if (argv[0] === 'ip' && argv[1] === '-n' && argv[3] === 'monitor') {
+        const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${d}/status`, 'utf8'));
+        total += Number(rss?.[1] ?? 0) * 1024;
+      }
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return total;
+}
+
+interface UiFigures {
+  n: number;
+  drawnMs: number;
+  panFps: number;
+  dragFps: number;
+  worstFrameMs: number;
+}
+
+async function renderer(n: number): Promise<UiFigures> {
+  log(`renderer with ${n} namespaces…`);
+  const web = await startWeb(['--lab']);
+  const bridge = await connectBridge(web.url, web.origin);
+  await build(bridge.client, n);
+  bridge.close();
+  const browser = await launchChromium();
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  await page.goto(web.url);
+  await page.waitForSelector('[data-ready]', { timeout: 60_000 });
+  // Browser-side code is passed as text: this file is type-checked for Node, not the DOM.
+  await page.waitForTimeout(100);
+  const drawnMs = (await page.evaluate("performance.getEntriesByName('netns-graph-drawn')[0].startTime")) as number;
+  const fps = async (gesture: () => Promise<void>) => {
+    await page.evaluate(`(() => {
+      window.frames_ = [];
+      window.stop_ = false;
+      const tick = (t) => { window.frames_.push(t); if (!window.stop_) requestAnimationFrame(tick); };
+      requestAnimationFrame(tick);
+    })()`);
+    await gesture();
+    const frames = (await page.evaluate('(() => { window.stop_ = true; return window.frames_; })()')) as number[];
+    const gaps = frames.slice(1).map((t, i) => t - (frames[i] as number));
+    const duration = (frames.at(-1) as number) - (frames[0] as number);
+    return { fps: ((frames.length - 1) * 1000) / duration, worst: Math.max(...gaps) };
+  };
+  const pane = await page.locator('.vue-flow__pane').boundingBox();
+  if (!pane) throw new Error('no canvas');
+  const pan = await fps(async () => {
+    await page.mouse.move(pane.x + pane.width / 2, pane.y + pane.height - 60);
+    await page.mouse.down();
+    for (let i = 0; i < 60; i++) await page.mouse.move(pane.x + pane.width / 2 - i * 6, pane.y + pane.height - 60 - i * 3);
+    await page.mouse.up();
+  });
+  const header = await page.locator('[data-testid="netns"] header').first().boundingBox();
+  if (!header) throw new Error('no card');
+  const drag = await fps(async () => {
+    await page.mouse.move(header.x + 20, header.y + header.height / 2);
+    await page.mouse.down();
+    for (let i = 0; i < 60; i++) await page.mouse.move(header.x + 20 + i * 5, header.y + header.height / 2 + i * 2);
+    await page.mouse.up();
+  });
+  await browser.close();
+  await web.stop();
+  return { n, drawnMs, panFps: pan.fps, dragFps: drag.fps, worstFrameMs: Math.max(pan.worst, drag.worst) };
+}
+
+async function main(): Promise<void> {
+  const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${release()}, Node ${process.version}`;
+  const engines: EngineFigures[] = [];
+  const uis: UiFigures[] = [];
+  for (const n of SIZES) engines.push(await engine(n));
+  for (const n of SIZES) uis.push(await renderer(n));
+  const date = new Date().toISOString().slice(0, 10);
+  const lines = [
+    `Measured ${date} on ${machine}.`,
+    '',
+    '| namespaces | snapshot (helper) | shell loop | ratio (target ≤ 0.6) | ip processes / snapshot | ip processes / event (≤ 2) | event latency p50 | p95 (≤ 300 ms) | helper peak RSS | per-namespace monitors instead |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...engines.map(
+      (e) =>
+        `| ${e.n} | ${ms(e.snapshotMs)} | ${ms(e.shellMs)} | ${(e.snapshotMs / e.shellMs).toFixed(2)} | ${e.processesPerSnapshot} | ${e.processesPerEvent.toFixed(2)} | ${ms(e.p50)} | ${ms(e.p95)} | ${e.peakRssMb.toFixed(0)} MiB | ${e.n} processes, ${e.perNsMonitorsRssMb.toFixed(0)} MiB |`,
+    ),
+    '',
+    '| namespaces | page load → graph drawn (≤ 1.5 s) | panning (≥ 30 fps) | dragging a card (≥ 30 fps) | worst frame |',
+    '| --- | --- | --- | --- | --- |',
+    ...uis.map((u) => `| ${u.n} | ${ms(u.drawnMs)} | ${u.panFps.toFixed(0)} fps | ${u.dragFps.toFixed(0)} fps | ${ms(u.worstFrameMs)} |`),
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+  if (process.argv.includes('--write')) {
+    const doc = `${ROOT}docs/performance.md`;
+    const text = readFileSync(doc, 'utf8');
+    const marker = '<!-- bench -->';
+    const [head] = text.split(marker);
+    writeFileSync(doc, `${head}${marker}\n${lines.join('\n')}\n`);
+    log(`wrote ${doc}`);
+  }
+}
+
+await main();

@@ -1,0 +1,69 @@
+// Changes made by other processes in the lab reach the client as `topology`
+// notifications from `ip monitor`, re-reading only the namespaces they touched.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { labExec, startHelper, type HelperHandle } from '../support/helper';
+
+let helper: HelperHandle;
+const pid = () => helper.process.pid as number;
+
+beforeAll(async () => {
+  // No periodic reconcile: whatever arrives here came from the event path.
+  helper = await startHelper(['--lab', '--reconcile-ms=0']);
+  for (let i = 1; i <= 10; i++) await helper.client.call('netns.create', { name: `ns${i}` });
+  await helper.client.call('veth.create', { name: 'ev0', peerName: 'ev1', peerNamespace: 'ns1' });
+});
+
+afterAll(async () => {
+  await helper.close();
+});
+
+async function settled(): Promise<void> {
+  // Let a burst of monitor lines finish and be read.
+  let count = -1;
+  while (count !== helper.notifications.length) {
+    count = helper.notifications.length;
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+describe('events from outside the app', () => {
+  it('names the namespace that changed, and re-reads only that one', async () => {
+    await settled();
+    const ns3 = (await helper.client.call('snapshot', {})).namespaces.find((n) => n.name === 'ns3');
+    const before = await helper.client.call('helper.stats', {});
+    const since = helper.notifications.length;
+    labExec(pid(), ['ip', '-n', 'ns3', 'link', 'set', 'lo', 'up']);
+    const change = await helper.waitFor('topology', (c) => c.namespaces.some((n) => n.name === 'ns3'), 5000, since);
+    expect(change.namespaces.map((n) => n.id)).toEqual([ns3?.id]);
+    expect(change.namespaces[0]?.links.find((l) => l.ifname === 'lo')?.up).toBe(true);
+    await settled();
+    const after = await helper.client.call('helper.stats', {});
+    // 11 namespaces exist; the event cost at most two ip processes.
+    expect(after.processesStarted - before.processesStarted).toBeLessThanOrEqual(2);
+  });
+
+  it('sends a moved veth end as one change of both namespaces, so the cable travels', async () => {
+    await settled();
+    const since = helper.notifications.length;
+    labExec(pid(), ['ip', '-n', 'ns1', 'link', 'set', 'dev', 'ev1', 'netns', 'ns2']);
+    const change = await helper.waitFor('topology', (c) => c.namespaces.some((n) => n.name === 'ns2' && n.links.some((l) => l.ifname === 'ev1')), 5000, since);
+    expect(change.namespaces.map((n) => n.name).sort()).toEqual(expect.arrayContaining(['ns1', 'ns2']));
+    expect(change.namespaces.find((n) => n.name === 'ns1')?.links.some((l) => l.ifname === 'ev1')).toBe(false);
+    const ns2 = change.namespaces.find((n) => n.name === 'ns2');
+    const host = (await helper.client.call('snapshot', {})).namespaces.find((n) => n.root);
+    expect(host?.links.find((l) => l.ifname === 'ev0')?.peer).toEqual({ namespaceId: ns2?.id, ifname: 'ev1' });
+  });
+
+  it('shows a namespace created outside, and drops it when it is deleted', async () => {
+    await settled();
+    const since = helper.notifications.length;
+    labExec(pid(), ['ip', 'netns', 'add', 'made-outside']);
+    const added = await helper.waitFor('topology', (c) => c.namespaces.some((n) => n.name === 'made-outside'), 5000, since);
+    const id = added.namespaces.find((n) => n.name === 'made-outside')?.id;
+    expect(id).toBeDefined();
+    const since2 = helper.notifications.length;
+    labExec(pid(), ['ip', 'netns', 'delete', 'made-outside']);
+    const removed = await helper.waitFor('topology', (c) => c.removed.includes(id as string), 5000, since2);
+    expect(removed.removed).toEqual([id]);
+  });
+});
