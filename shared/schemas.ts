@@ -99,7 +99,8 @@ const empty = z.strictObject({});
 export const paramSchemas = {
   'helper.info': empty,
   'helper.stats': empty,
-  snapshot: empty,
+  /** `reuse`: answer from the helper's last reading, kept current by events, instead of re-reading now. */
+  snapshot: z.strictObject({ reuse: z.boolean().optional() }),
   'netns.create': z.strictObject({ name: netnsNameSchema }),
   'netns.delete': z.strictObject({ name: netnsNameSchema }),
   'veth.create': z.strictObject({

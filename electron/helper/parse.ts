@@ -146,18 +146,45 @@ export function splitJsonValues(text: string): unknown[] {
   return values;
 }
 
-export const SNAPSHOT_BATCH = 'address show\nroute show\nnetns list-id\n';
+/** What one namespace's reading asks ip for. Only the helper's own nsid table is read every time. */
+export const QUERY_LINES = ['address show', 'route show'];
+export const ROOT_QUERY_LINES = [...QUERY_LINES, 'netns list-id'];
 
 export interface NamespaceQuery {
   links: RawLink[];
   routes: Route[];
+  /** nsid → name; empty when not read. */
   nsids: Map<number, string | null>;
 }
 
-/** Parses the output of `ip -j -d -batch -` fed SNAPSHOT_BATCH. */
+/** Parses the output of `ip -j -d -batch -` fed QUERY_LINES or ROOT_QUERY_LINES. */
 export function parseSnapshotBatch(text: string): NamespaceQuery {
-  const [links, routes, nsids] = splitJsonValues(text);
+  return queryFromValues(splitJsonValues(text));
+}
+
+function queryFromValues([links, routes, nsids]: unknown[]): NamespaceQuery {
   return { links: parseLinks(links ?? []), routes: parseRoutes(routes ?? []), nsids: parseNsidTable(nsids ?? []) };
+}
+
+/**
+ * Splits the output of one snapshot batch process: first, for each line
+ * `netns exec NAME ip -j -d -batch FILE`, that child's link and route lists,
+ * then the process's own `nativeLines` values. Null when the count is off:
+ * ip's forked child carries on with the rest of the batch when it cannot
+ * enter its namespace, so after any failure the output cannot be trusted.
+ */
+export function parseSnapshotProcess(text: string, children: number, nativeLines: number): { children: NamespaceQuery[]; native: NamespaceQuery } | null {
+  const values = splitJsonValues(text);
+  if (values.length !== children * 2 + nativeLines) return null;
+  return {
+    children: Array.from({ length: children }, (_, i) => queryFromValues([values[2 * i], values[2 * i + 1]])),
+    native: queryFromValues(values.slice(children * 2)),
+  };
+}
+
+/** Batch line numbers ip reports as failed in -force mode. */
+export function failedBatchLines(stderr: string): Set<number> {
+  return new Set([...stderr.matchAll(/Command failed \S*:(\d+)/g)].map((m) => Number(m[1])));
 }
 
 export type PingLine =

@@ -56,7 +56,7 @@ export class HelperService {
         maxRssBytes: process.resourceUsage().maxRSS * 1024,
         lastFullSnapshotMs: Math.round(ctx.snapshots.lastFullMs * 10) / 10,
       }),
-      snapshot: async () => this.snapshot(),
+      snapshot: async (p) => this.snapshot(p.reuse === true),
       'netns.create': (p) => createNetns(ctx, p),
       'netns.delete': (p) => deleteNetns(ctx, p, (ns) => this.pings.stopIn(ns)),
       'veth.create': (p) => createVeth(ctx, p),
@@ -94,8 +94,8 @@ export class HelperService {
     return run;
   }
 
-  private async snapshot(): Promise<MethodResults['snapshot']> {
-    const topology = await this.ctx.snapshots.take();
+  private async snapshot(reuse: boolean): Promise<MethodResults['snapshot']> {
+    const topology = reuse && this.options.watch ? await this.ctx.snapshots.cached() : await this.ctx.snapshots.take();
     this.differ.next(topology.namespaces);
     return topology;
   }
@@ -133,6 +133,7 @@ export class HelperService {
     if (this.timer) clearTimeout(this.timer);
     this.watcher.stop();
     await this.pings.stopAll();
+    this.ctx.snapshots.dispose();
   }
 
   /** Gives a namespace an nsid in the helper's own, so `ip monitor all-nsid` hears it. */

@@ -1,13 +1,18 @@
 // Reads the topology: one `ip -batch` process per namespace, a few at a time,
 // keeping the last reading of each so an event re-reads only what it touched.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Namespace, Topology } from '../../shared/model';
 import type { IpRunner } from './ip';
-import { parseSnapshotBatch, SNAPSHOT_BATCH } from './parse';
+import { failedBatchLines, parseNsidTable, parseSnapshotBatch, parseSnapshotProcess, QUERY_LINES, ROOT_QUERY_LINES, type NamespaceQuery } from './parse';
 import { resolveTopology, type RawNamespace } from './peers';
 
 export const NETNS_DIR = '/run/netns';
 const PARALLEL_QUERIES = 8;
+/** Batch processes per full reading; each forks one `ip` per namespace it covers. */
+const PARENTS = Math.max(2, Math.min(4, cpus().length * 2));
 
 export interface NamespaceEntry {
   id: string;
@@ -61,8 +66,16 @@ export class Snapshotter {
     private readonly onNew: (entry: NamespaceEntry) => Promise<void> = async () => undefined,
   ) {}
 
+  private queryFile: string | null = null;
+
+  private linesFor(entry: NamespaceEntry): string[] {
+    return entry.root ? ROOT_QUERY_LINES : QUERY_LINES;
+  }
+
+  /** One namespace, one process: `ip [-n NAME] -j -d -batch -`. */
   private async query(entry: NamespaceEntry): Promise<RawNamespace | null> {
-    const result = await this.ip.run('ip', ['-j', '-d', '-batch', '-'], { namespace: entry.name, input: SNAPSHOT_BATCH, log: false });
+    const input = `${this.linesFor(entry).join('\n')}\n`;
+    const result = await this.ip.run('ip', ['-j', '-d', '-batch', '-'], { namespace: entry.name, input, log: false });
     if (result.exitCode !== 0 && !result.stdout) {
       // Gone since we listed it: leave it out. Still there: show it, and why it cannot be read.
       const still = (await listNamespaces()).some((e) => e.id === entry.id);
@@ -75,15 +88,75 @@ export class Snapshotter {
     return { namespaces: resolveTopology([...this.cache.values()]) };
   }
 
+  /**
+   * Peers that the helper's own nsid table and the symmetric check left open
+   * (ambiguous, or a stale end) get their namespace's own nsid table read —
+   * only those namespaces, so the usual reading stays one process each.
+   */
+  private async resolvedFully(): Promise<Topology> {
+    let topology = this.resolved();
+    const open = topology.namespaces.filter((n) => !n.root && n.links.some((l) => l.kind === 'veth' && l.peer === null));
+    const todo = open.map((n) => this.cache.get(n.id)).filter((raw): raw is RawNamespace => !!raw && raw.nsids.size === 0 && raw.links.some((l) => l.linkNetnsid !== null));
+    if (!todo.length) return topology;
+    await mapLimit(todo, PARALLEL_QUERIES, async (raw) => {
+      const listed = await this.ip.run('ip', ['-j', 'netns', 'list-id'], { namespace: raw.name, log: false });
+      if (listed.exitCode === 0) raw.nsids = parseNsidTable(JSON.parse(listed.stdout));
+    });
+    topology = this.resolved();
+    return topology;
+  }
+
+  /** The file children read their two queries from (`ip -batch` has no other way to give them a script). */
+  private childQueryFile(): string {
+    if (!this.queryFile) {
+      this.queryFile = join(mkdtempSync(join(tmpdir(), 'netns-explorer-')), 'query.batch');
+      writeFileSync(this.queryFile, `${QUERY_LINES.join('\n')}\n`);
+    }
+    return this.queryFile;
+  }
+
+  /**
+   * Reads a group of namespaces with one batch process: it forks
+   * `ip netns exec NAME ip -j -d -batch FILE` for each child namespace (forking
+   * from a small ip is much cheaper than from Node), then reads its own
+   * namespace in-process. One ip process per namespace, a few groups at a time.
+   */
+  private async queryGroup(native: NamespaceEntry, children: NamespaceEntry[]): Promise<(RawNamespace | null)[]> {
+    const file = this.childQueryFile();
+    const nativeLines = this.linesFor(native);
+    const input = [...children.map((c) => `netns exec ${c.name} ip -j -d -batch ${file}`), ...nativeLines].join('\n');
+    const result = await this.ip.run('ip', ['-force', '-j', '-d', '-batch', '-'], { namespace: native.name, input: `${input}\n`, log: false });
+    this.ip.counters.spawned += children.length;
+    const parsed = failedBatchLines(result.stderr).size === 0 ? parseSnapshotProcess(result.stdout, children.length, nativeLines.length) : null;
+    // Something vanished or failed mid-way: read this group one namespace at a time instead.
+    if (!parsed) return mapLimit([native, ...children], PARALLEL_QUERIES, (e) => this.query(e));
+    return [{ ...native, ...parsed.native }, ...children.map((c, i) => ({ ...c, ...(parsed.children[i] as NamespaceQuery) }))];
+  }
+
   /** Re-reads every namespace. */
   async take(): Promise<Topology> {
     const started = performance.now();
     const entries = await listNamespaces();
     await this.greet(entries);
-    const raw = await mapLimit(entries, PARALLEL_QUERIES, (e) => this.query(e));
+    const groups = Math.min(PARENTS, entries.length);
+    const raw = (
+      await Promise.all(
+        entries.slice(0, groups).map((native, g) => this.queryGroup(native, entries.filter((_, i) => i >= groups && (i - groups) % groups === g))),
+      )
+    ).flat();
     this.cache = new Map(raw.filter((n): n is RawNamespace => n !== null).map((n) => [n.id, n]));
+    const topology = await this.resolvedFully();
     this.lastFullMs = performance.now() - started;
-    return this.resolved();
+    return topology;
+  }
+
+  /** The last reading (taking one if there is none yet). */
+  async cached(): Promise<Topology> {
+    return this.cache.size ? this.resolved() : this.take();
+  }
+
+  dispose(): void {
+    if (this.queryFile) rmSync(join(this.queryFile, '..'), { recursive: true, force: true });
   }
 
   /**
@@ -106,7 +179,7 @@ export class Snapshotter {
       if (ns) this.cache.set(entry.id, ns);
       else this.cache.delete(entry.id);
     }
-    return this.resolved();
+    return this.resolvedFully();
   }
 
   /** Name of the namespace the helper's own nsid table gives `nsid`, if any. */

@@ -1,6 +1,5 @@
 // Where cards go: ELK's layered layout the first time, then new cards are
 // placed beside their neighbours without moving anything already placed.
-import ELK from 'elkjs/lib/elk.bundled.js';
 import type { NamespaceView } from './model';
 
 export interface Box {
@@ -45,7 +44,34 @@ export function rowOffsets(ns: NamespaceView): Record<string, number> {
   return rows;
 }
 
+/** Past this many cards, a layered layout becomes one very tall column: use a grid instead. */
+export const GRID_FROM = 40;
+
+/**
+ * Cards in columns, wider than tall, in the given order (the host first). For
+ * large labs, where a layered layout would stack every namespace in one column.
+ */
+export function gridLayout(boxes: readonly Box[]): Map<string, XY> {
+  // About 1.7 times wider than tall on screen, for cards ~420 px apart and ~150 px high.
+  const perColumn = Math.max(1, Math.ceil(Math.sqrt(boxes.length * 1.6)));
+  const result = new Map<string, XY>();
+  let x = 0;
+  for (let start = 0; start < boxes.length; start += perColumn) {
+    const column = boxes.slice(start, start + perColumn);
+    let y = 0;
+    for (const box of column) {
+      result.set(box.id, { x, y });
+      y += box.height + GAP_Y;
+    }
+    x += Math.max(...column.map((b) => b.width)) + GAP_X;
+  }
+  return result;
+}
+
 export async function layoutAll(boxes: readonly Box[], edges: readonly Edge[]): Promise<Map<string, XY>> {
+  if (boxes.length >= GRID_FROM) return gridLayout(boxes);
+  // elkjs is large: load it only when a layered layout is wanted.
+  const { default: ELK } = await import('elkjs/lib/elk.bundled.js');
   const elk = new ELK();
   const graph = await elk.layout({
     id: 'root',

@@ -50,9 +50,12 @@ export const useTopology = defineStore('topology', () => {
     if (sel && !map.has(sel.type === 'netns' ? sel.id : sel.namespaceId)) ui.selection = null;
   }
 
+  /** Reads the topology; the first time from the helper's last reading, which its events keep current. */
   async function refresh(): Promise<void> {
     try {
-      replaceAll((await useClient().call('snapshot', {})).namespaces);
+      const { namespaces: list } = await useClient().call('snapshot', loaded.value ? {} : { reuse: true });
+      if (!loaded.value) performance.mark('netns-snapshot-received');
+      replaceAll(list);
     } catch (error) {
       useUi().toast('error', 'Could not read the topology', error instanceof Error ? error.message : String(error));
     }

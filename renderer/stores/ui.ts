@@ -44,6 +44,8 @@ export const useUi = defineStore('ui', () => {
   const highlighted = ref<string[]>([]);
   /** Bumped to ask the canvas to fit the view. */
   const fitRequests = ref(0);
+  /** Zoomed out too far to read ports: cards show only their name (and render far less). */
+  const compact = ref(false);
   let nextToast = 1;
 
   watch(positions, (value) => localStorage.setItem(POSITIONS_KEY, JSON.stringify(value)), { deep: true });
@@ -63,5 +65,5 @@ export const useUi = defineStore('ui', () => {
     confirm.value = { title, body, action, run };
   }
 
-  return { selection, positions, drag, toasts, dialog, vethDefaults, confirm, logOpen, highlighted, fitRequests, toast, dismiss, ask };
+  return { selection, positions, drag, toasts, dialog, vethDefaults, confirm, logOpen, highlighted, fitRequests, compact, toast, dismiss, ask };
 });

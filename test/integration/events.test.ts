@@ -26,6 +26,17 @@ async function settled(): Promise<void> {
   }
 }
 
+describe('cost', () => {
+  it('reads a full snapshot with at most one ip process per namespace', async () => {
+    await settled();
+    const before = await helper.client.call('helper.stats', {});
+    const snapshot = await helper.client.call('snapshot', {});
+    const after = await helper.client.call('helper.stats', {});
+    expect(snapshot.namespaces).toHaveLength(11);
+    expect(after.processesStarted - before.processesStarted).toBeLessThanOrEqual(11);
+  });
+});
+
 describe('events from outside the app', () => {
   it('names the namespace that changed, and re-reads only that one', async () => {
     await settled();

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseLinks, parsePingLine, parseSnapshotBatch, splitJsonValues } from '../../electron/helper/parse';
+import { failedBatchLines, parseLinks, parsePingLine, parseSnapshotBatch, parseSnapshotProcess, splitJsonValues } from '../../electron/helper/parse';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/ip/${name}`, import.meta.url), 'utf8');
 
@@ -78,5 +78,24 @@ describe('parsePingLine', () => {
       text: 'From 10.1.1.2 icmp_seq=1 Destination Host Unreachable',
     });
     expect(parsePingLine('4 packets transmitted, 1 received, +3 errors, 75% packet loss, time 3050ms')).toMatchObject({ received: 1, lossPercent: 75 });
+  });
+});
+
+describe('parseSnapshotProcess on a recorded snapshot group', () => {
+  it('splits the children’s readings from the process’s own', () => {
+    const parsed = parseSnapshotProcess(fixture('group-ok.out'), 2, 3);
+    expect(parsed?.children.map((c) => c.links.map((l) => l.ifname).sort())).toEqual([
+      ['a1', 'lo', 'veth1'],
+      ['a2', 'lo', 'same0', 'same1', 'vp1c'],
+    ]);
+    expect(parsed?.children[0]?.routes).toContainEqual(expect.objectContaining({ to: 'default', via: '10.1.1.2' }));
+    expect(parsed?.native.links.map((l) => l.ifname)).toContain('veth0');
+    expect([...(parsed?.native.nsids.values() ?? [])].sort()).toEqual(['netns1', 'netns2']);
+  });
+
+  it('refuses the output of a group in which a namespace vanished', () => {
+    expect(failedBatchLines(fixture('group-failed.err'))).toEqual(new Set([2]));
+    // ip's failed child ran the rest of the batch too: the values do not add up.
+    expect(parseSnapshotProcess(fixture('group-failed.out'), 3, 3)).toBeNull();
   });
 });
