@@ -24,6 +24,15 @@ export interface PeerRef {
   ifname: string;
 }
 
+/** Settings of an impairment (all optional; at least one is set). */
+export interface Impairment {
+  delayMs?: number;
+  jitterMs?: number;
+  lossPercent?: number;
+  duplicatePercent?: number;
+  rateKbit?: number;
+}
+
 export interface Link {
   ifname: string;
   ifindex: number;
@@ -40,6 +49,8 @@ export interface Link {
   master: string | null;
   /** For a veth: its other end, or null when it cannot be resolved unambiguously. */
   peer: PeerRef | null;
+  /** A netem or tbf root qdisc; settings are known when the app set them. */
+  impairment?: { qdisc: 'netem' | 'tbf'; settings: Impairment | null };
 }
 
 export interface Route {

@@ -1,6 +1,8 @@
 // The JSON-RPC contract between the helper and every client. Parameter shapes
 // live in schemas.ts; this file names results, notifications and errors.
 import type { Namespace, Topology } from './model';
+
+export type { Impairment } from './model';
 import type { MethodName, MethodParams } from './schemas';
 
 export type { MethodName, MethodParams } from './schemas';
@@ -14,6 +16,8 @@ export interface HelperInfo {
   pid: number;
   /** ip's own version line, e.g. "ip utility, iproute2-6.1.0". */
   iproute2: string;
+  /** A folder where saved files (captures) can go by default. */
+  saveDir: string;
 }
 
 /** The helper's own costs, for benchmarks and tests. */
@@ -53,6 +57,11 @@ export interface MethodResults {
   'route.del': Record<string, never>;
   'ping.start': { pingId: string };
   'ping.stop': Record<string, never>;
+  'capture.start': { captureId: string };
+  'capture.stop': Record<string, never>;
+  'capture.save': { path: string };
+  'netem.set': Record<string, never>;
+  'netem.clear': Record<string, never>;
 }
 
 export type MethodResult<M extends MethodName> = MethodResults[M];
@@ -91,6 +100,24 @@ export interface PingDone {
   rtt: { min: number; avg: number; max: number } | null;
 }
 
+export interface CapturePacket {
+  captureId: string;
+  /** Seconds since the epoch. */
+  time: number;
+  src: string;
+  dst: string;
+  protocol: string;
+  length: number;
+  summary: string;
+}
+
+export interface CaptureDone {
+  captureId: string;
+  packets: number;
+  /** "stopped", "packet limit reached", "the interface disappeared", or tcpdump's last words. */
+  reason: string;
+}
+
 /** Namespaces whose content changed (added or replaced whole) and ids of those gone. */
 export interface TopologyChange {
   namespaces: Namespace[];
@@ -111,6 +138,8 @@ export interface Notifications {
   'ping.reply': PingReply;
   'ping.message': PingMessage;
   'ping.done': PingDone;
+  'capture.packet': CapturePacket;
+  'capture.done': CaptureDone;
   topology: TopologyChange;
 }
 
@@ -122,6 +151,8 @@ export const NOTIFICATION_NAMES: readonly NotificationName[] = [
   'ping.reply',
   'ping.message',
   'ping.done',
+  'capture.packet',
+  'capture.done',
   'topology',
 ];
 

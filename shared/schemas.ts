@@ -96,6 +96,31 @@ export const mtuSchema = z.number().int().min(MTU_MIN).max(MTU_MAX);
 
 const empty = z.strictObject({});
 
+/** A BPF expression, passed to tcpdump as one argument; tcpdump itself judges its syntax. */
+export const bpfSchema = checked((s) => {
+  if (s.length > 2048) return 'must be at most 2048 characters';
+  if (/[\0-\x1f\x7f]/.test(s)) return 'must not contain control characters';
+  if (s.trim().startsWith('-')) return 'must not start with "-"';
+  return null;
+});
+
+/** An absolute file path to write to. */
+export const savePathSchema = checked((s) => {
+  if (!s.startsWith('/')) return 'must be an absolute path';
+  if (s.length > 4096 || s.includes('\0')) return 'is not a usable path';
+  if (s.endsWith('/')) return 'must name a file, not a folder';
+  return null;
+});
+
+const percent = z.number().min(0).max(100);
+const impairmentFields = {
+  delayMs: z.number().int().min(0).max(60000).optional(),
+  jitterMs: z.number().int().min(0).max(60000).optional(),
+  lossPercent: percent.optional(),
+  duplicatePercent: percent.optional(),
+  rateKbit: z.number().int().min(8).max(100_000_000).optional(),
+};
+
 export const paramSchemas = {
   'helper.info': empty,
   'helper.stats': empty,
@@ -160,6 +185,21 @@ export const paramSchemas = {
     intervalMs: z.number().int().min(200).max(60000).optional(),
   }),
   'ping.stop': z.strictObject({ pingId: z.string().min(1).max(64) }),
+  'capture.start': z.strictObject({
+    namespace: namespaceSchema,
+    ifname: ifnameSchema,
+    filter: bpfSchema.optional(),
+    maxPackets: z.number().int().min(1).max(100000).optional(),
+  }),
+  'capture.stop': z.strictObject({ captureId: z.string().min(1).max(64) }),
+  'capture.save': z.strictObject({ captureId: z.string().min(1).max(64), path: savePathSchema }),
+  'netem.set': z
+    .strictObject({ namespace: namespaceSchema, ifname: ifnameSchema, ...impairmentFields })
+    .refine((p) => Object.keys(impairmentFields).some((k) => p[k as keyof typeof impairmentFields] !== undefined), {
+      message: 'give at least one of delayMs, jitterMs, lossPercent, duplicatePercent, rateKbit',
+      path: ['delayMs'],
+    }),
+  'netem.clear': z.strictObject({ namespace: namespaceSchema, ifname: ifnameSchema }),
 } as const;
 
 export type MethodName = keyof typeof paramSchemas;

@@ -9,6 +9,8 @@ export interface RawLink extends Link {
   linkNetnsid: number | null;
   /** Name of the peer or lower device when it is in the same namespace (ip prints "link" then). */
   linkName: string | null;
+  /** The root queueing discipline ("noqueue", "fq_codel", "netem", "tbf"…). */
+  qdisc: string | null;
 }
 
 interface IpAddrInfo {
@@ -20,6 +22,7 @@ interface IpAddrInfo {
 interface IpLink {
   ifindex: number;
   ifname: string;
+  qdisc?: string;
   flags?: string[];
   mtu?: number;
   operstate?: string;
@@ -82,6 +85,7 @@ export function parseLink(raw: IpLink): RawLink {
     linkIndex: raw.link_index ?? null,
     linkNetnsid: raw.link_netnsid ?? null,
     linkName: raw.link ?? null,
+    qdisc: raw.qdisc ?? null,
   };
 }
 
@@ -236,4 +240,67 @@ export function parseMonitorLine(line: string): MonitorEvent {
     movedTo: toName ? { name: toName[1] as string } : toNsid ? { nsid: Number(toNsid[1]) } : null,
     nsidChange: /^(Deleted )?nsid \d+/.test(body),
   };
+}
+
+export interface PacketLine {
+  /** Seconds since the epoch, as tcpdump -tt prints it. */
+  time: number;
+  src: string;
+  dst: string;
+  protocol: string;
+  /** Frame length on the wire (tcpdump -e), else the last length tcpdump named. */
+  length: number;
+  summary: string;
+}
+
+const ADDRESS_PORT = /^(.*?)(?:\.(\d+))?$/;
+
+/** "10.1.1.2.45678" → "10.1.1.2:45678"; IPv6 "fe80::1.546" → "[fe80::1]:546"; plain addresses stay. */
+function endpoint(token: string, withPort: boolean): string {
+  if (!withPort) return token;
+  const [, host, port] = ADDRESS_PORT.exec(token) ?? [];
+  if (!port || !host) return token;
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+function protocolOf(ethertype: string, rest: string): string {
+  if (ethertype === 'ARP' || rest.startsWith('ARP') || /^(Request|Reply) who-has|^Reply /.test(rest)) return 'ARP';
+  if (/: ICMP6[ ,]/.test(rest)) return 'ICMPv6';
+  if (/: ICMP /.test(rest)) return 'ICMP';
+  if (/: Flags \[/.test(rest)) return 'TCP';
+  if (/: UDP,|\.\d+ > .*\.\d+: /.test(rest)) return 'UDP';
+  return ethertype === 'IPv6' ? 'IPv6' : ethertype || 'IP';
+}
+
+/** One line of `tcpdump -n -tt -e -l` (or without -e), or null for anything else. */
+export function parseTcpdumpLine(line: string): PacketLine | null {
+  const head = /^(\d+\.\d+) (.*)$/.exec(line.trim());
+  if (!head) return null;
+  const time = Number(head[1]);
+  let rest = head[2] as string;
+  let ethertype = '';
+  let length = 0;
+  const link = /^\S+ > \S+, ethertype (\S+) \(0x[0-9a-f]+\), length (\d+): (.*)$/.exec(rest);
+  if (link) {
+    ethertype = link[1] as string;
+    length = Number(link[2]);
+    rest = link[3] as string;
+  } else {
+    const named = /^(IP6?|ARP),? (.*)$/.exec(rest);
+    if (named) {
+      ethertype = named[1] === 'IP6' ? 'IPv6' : named[1] === 'IP' ? 'IPv4' : 'ARP';
+      rest = named[2] as string;
+    }
+  }
+  const protocol = protocolOf(ethertype, rest);
+  if (!length) length = Number([...rest.matchAll(/length (\d+)/g)].at(-1)?.[1] ?? 0);
+  if (protocol === 'ARP') {
+    const who = /who-has (\S+) tell (\S+)/.exec(rest);
+    const reply = /Reply (\S+) is-at/.exec(rest);
+    return { time, protocol, src: who?.[2] ?? reply?.[1] ?? '', dst: who?.[1] ?? '', length, summary: rest.replace(/, length \d+$/, '') };
+  }
+  const flow = /^(\S+) > (\S+): (.*)$/.exec(rest);
+  if (!flow) return { time, protocol, src: '', dst: '', length, summary: rest };
+  const ports = protocol === 'TCP' || protocol === 'UDP';
+  return { time, protocol, src: endpoint(flow[1] as string, ports), dst: endpoint((flow[2] as string).replace(/:$/, ''), ports), length, summary: flow[3] as string };
 }

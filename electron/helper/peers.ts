@@ -1,5 +1,5 @@
 // Veth peer resolution across namespaces. Pure: works on parsed snapshots.
-import type { Link, Namespace, PeerRef } from '../../shared/model';
+import type { Impairment, Link, Namespace, PeerRef } from '../../shared/model';
 import type { RawLink } from './parse';
 
 export interface RawNamespace {
@@ -56,7 +56,9 @@ function namedElsewhere(ns: RawNamespace, other: RawNamespace): boolean {
 }
 
 /** Resolves every veth peer and strips the raw fields. */
-export function resolveTopology(all: readonly RawNamespace[]): Namespace[] {
+export type ImpairmentLookup = (ns: RawNamespace, ifname: string) => Impairment | null;
+
+export function resolveTopology(all: readonly RawNamespace[], impairmentOf: ImpairmentLookup = () => null): Namespace[] {
   return all.map((ns) => ({
     id: ns.id,
     name: ns.name,
@@ -64,8 +66,9 @@ export function resolveTopology(all: readonly RawNamespace[]): Namespace[] {
     ...(ns.problem ? { problem: ns.problem } : {}),
     routes: ns.routes,
     links: ns.links.map((raw): Link => {
-      const { linkIndex: _i, linkNetnsid: _n, linkName: _l, ...link } = raw;
-      return { ...link, peer: findPeer(ns, raw, all) };
+      const { linkIndex: _i, linkNetnsid: _n, linkName: _l, qdisc, ...link } = raw;
+      const impaired = qdisc === 'netem' || qdisc === 'tbf' ? { impairment: { qdisc: qdisc as 'netem' | 'tbf', settings: impairmentOf(ns, raw.ifname) } } : {};
+      return { ...link, peer: findPeer(ns, raw, all), ...impaired };
     }),
   }));
 }

@@ -5,20 +5,23 @@ import type { MethodName, ValidParams } from '../../shared/schemas';
 import { addAddress, addRoute, deleteAddress, deleteRoute } from './actions/addr';
 import { createBridge, createVeth, deleteLink, moveLink, setLink, setMaster } from './actions/link';
 import { createNetns, deleteNetns } from './actions/netns';
+import { Captures } from './actions/capture';
+import { clearImpairment, setImpairment } from './actions/impair';
 import { Pings } from './actions/ping';
 import type { Context } from './context';
 import { isEmptyChange, TopologyDiffer } from './diff';
 import { IpRunner } from './ip';
 import { TopologyWatcher } from './monitor';
 import { Snapshotter } from './snapshot';
-import type { Topology } from '../../shared/model';
+import { tmpdir } from 'node:os';
+import type { Impairment, Topology } from '../../shared/model';
 
 type Handlers = { [M in MethodName]: (params: ValidParams[M]) => Promise<MethodResults[M]> };
 
 /** Calls that neither change the topology nor need to wait for changes before them. */
-const UNORDERED: ReadonlySet<MethodName> = new Set(['helper.info', 'helper.stats', 'ping.stop']);
+const UNORDERED: ReadonlySet<MethodName> = new Set(['helper.info', 'helper.stats', 'ping.stop', 'capture.stop', 'capture.save']);
 /** Calls that wait their turn but change nothing. */
-const READS: ReadonlySet<MethodName> = new Set(['snapshot', 'ping.start']);
+const READS: ReadonlySet<MethodName> = new Set(['snapshot', 'ping.start', 'capture.start']);
 
 export interface ServiceOptions {
   mode: HelperMode;
@@ -34,6 +37,7 @@ export class HelperService {
   readonly ip: IpRunner;
   private readonly ctx: Context;
   private readonly pings: Pings;
+  private readonly captures: Captures;
   private readonly differ = new TopologyDiffer();
   private readonly handlers: Handlers;
   private queue: Promise<unknown> = Promise.resolve();
@@ -47,9 +51,18 @@ export class HelperService {
     this.ctx = { mode: options.mode, ip: this.ip, snapshots, selfPid: options.selfPid, notify: options.notify };
     this.watcher = new TopologyWatcher(this.ip, snapshots, (work) => this.enqueue(work), (t) => this.publish(t));
     this.pings = new Pings(this.ctx);
+    this.captures = new Captures(this.ctx);
+    const remember = (namespace: string | null | undefined, ifname: string) => (impairment: Impairment | null) =>
+      snapshots.rememberImpairment(namespace ?? null, ifname, impairment);
     const ctx = this.ctx;
     this.handlers = {
-      'helper.info': async () => ({ mode: ctx.mode, version: packageVersion(), pid: ctx.selfPid, iproute2: await this.ipVersion() }),
+      'helper.info': async () => ({
+        mode: ctx.mode,
+        version: packageVersion(),
+        pid: ctx.selfPid,
+        iproute2: await this.ipVersion(),
+        saveDir: process.env.HOME && process.env.HOME !== '/' ? process.env.HOME : tmpdir(),
+      }),
       'helper.stats': async () => ({
         processesStarted: this.ip.counters.spawned,
         rssBytes: process.memoryUsage().rss,
@@ -58,7 +71,7 @@ export class HelperService {
       }),
       snapshot: async (p) => this.snapshot(p.reuse === true),
       'netns.create': (p) => createNetns(ctx, p),
-      'netns.delete': (p) => deleteNetns(ctx, p, (ns) => this.pings.stopIn(ns)),
+      'netns.delete': (p) => deleteNetns(ctx, p, async (ns) => void (await Promise.all([this.pings.jobs.stopIn(ns), this.captures.jobs.stopIn(ns)]))),
       'veth.create': (p) => createVeth(ctx, p),
       'link.move': (p) => moveLink(ctx, p),
       'link.set': (p) => setLink(ctx, p),
@@ -71,6 +84,11 @@ export class HelperService {
       'route.del': (p) => deleteRoute(ctx, p),
       'ping.start': async (p) => this.pings.start(p),
       'ping.stop': (p) => this.pings.stop(p),
+      'capture.start': (p) => this.captures.start(p),
+      'capture.stop': (p) => this.captures.stop(p),
+      'capture.save': (p) => this.captures.save(p),
+      'netem.set': (p) => setImpairment(ctx, p, remember(p.namespace, p.ifname)),
+      'netem.clear': (p) => clearImpairment(ctx, p, remember(p.namespace, p.ifname)),
     };
   }
 
@@ -132,7 +150,7 @@ export class HelperService {
   async shutdown(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.watcher.stop();
-    await this.pings.stopAll();
+    await Promise.all([this.pings.jobs.stopAll(), this.captures.dispose()]);
     this.ctx.snapshots.dispose();
   }
 

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Namespace, Topology } from '../../shared/model';
+import type { Impairment, Namespace, Topology } from '../../shared/model';
 import type { IpRunner } from './ip';
 import { failedBatchLines, parseNsidTable, parseSnapshotBatch, parseSnapshotProcess, QUERY_LINES, ROOT_QUERY_LINES, type NamespaceQuery } from './parse';
 import { resolveTopology, type RawNamespace } from './peers';
@@ -84,8 +84,17 @@ export class Snapshotter {
     return { ...entry, ...parseSnapshotBatch(result.stdout) };
   }
 
+  /** Impairments the app set, by "namespace/ifname" (the kernel's qdisc says whether they still apply). */
+  private readonly impairments = new Map<string, Impairment>();
+
+  rememberImpairment(namespace: string | null, ifname: string, impairment: Impairment | null): void {
+    const key = `${namespace ?? ''}/${ifname}`;
+    if (impairment) this.impairments.set(key, impairment);
+    else this.impairments.delete(key);
+  }
+
   private resolved(): Topology {
-    return { namespaces: resolveTopology([...this.cache.values()]) };
+    return { namespaces: resolveTopology([...this.cache.values()], (ns, ifname) => this.impairments.get(`${ns.name ?? ''}/${ifname}`) ?? null) };
   }
 
   /**

@@ -175,12 +175,13 @@ async function renderer(n: number): Promise<UiFigures> {
     for (let i = 0; i < 60; i++) await page.mouse.move(pane.x + pane.width / 2 - i * 6, pane.y + pane.height - 60 - i * 3);
     await page.mouse.up();
   });
-  const header = await page.locator('[data-testid="netns"] header').first().boundingBox();
-  if (!header) throw new Error('no card');
+  // Zoomed out this far, cards are compact: grab one near its top-left corner.
+  const card = await page.locator('[data-testid="netns"]').first().boundingBox();
+  if (!card) throw new Error('no card');
   const drag = await fps(async () => {
-    await page.mouse.move(header.x + 20, header.y + header.height / 2);
+    await page.mouse.move(card.x + 6, card.y + 4);
     await page.mouse.down();
-    for (let i = 0; i < 60; i++) await page.mouse.move(header.x + 20 + i * 5, header.y + header.height / 2 + i * 2);
+    for (let i = 0; i < 60; i++) await page.mouse.move(card.x + 6 + i * 5, card.y + 4 + i * 2);
     await page.mouse.up();
   });
   await browser.close();

@@ -31,7 +31,7 @@ describe('peer resolution on a recorded lab', () => {
 });
 
 function veth(ifname: string, ifindex: number, linkIndex: number, linkNetnsid: number | null): RawLink {
-  return { ifname, ifindex, kind: 'veth', up: false, operstate: 'DOWN', mtu: 1500, mac: '', addresses: [], master: null, peer: null, linkIndex, linkNetnsid, linkName: null };
+  return { ifname, ifindex, kind: 'veth', up: false, operstate: 'DOWN', mtu: 1500, mac: '', addresses: [], master: null, peer: null, linkIndex, linkNetnsid, linkName: null, qdisc: 'noqueue' };
 }
 const ns = (id: string, name: string | null, links: RawLink[], nsids: [number, string | null][] = []): RawNamespace => ({
   id,

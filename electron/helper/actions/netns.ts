@@ -18,12 +18,13 @@ export async function createNetns(ctx: Context, p: ValidParams['netns.create']):
 export async function deleteNetns(
   ctx: Context,
   p: ValidParams['netns.delete'],
-  stopPingsIn: (namespace: string) => Promise<void>,
+  /** Stops pings and captures inside: their processes would keep the namespace alive. */
+  stopJobsIn: (namespace: string) => Promise<void>,
 ): Promise<MethodResults['netns.delete']> {
   const topology = await ctx.snapshots.take();
   const victim = topology.namespaces.find((n) => n.name === p.name);
   if (!victim) throw new RpcError({ code: ErrorCode.NotFound, message: `There is no network namespace named "${p.name}".` });
-  await stopPingsIn(p.name);
+  await stopJobsIn(p.name);
   const peers = victim.links
     .map((l) => l.peer)
     .filter((peer) => peer !== null && peer.namespaceId !== victim.id)
