@@ -121,9 +121,21 @@ export function parseNsidTable(json: unknown): Map<number, string | null> {
 
 /**
  * Splits the output of `ip -j -batch -` into the JSON value each command
- * printed, in order. ip prints them back to back, one per command.
+ * printed, in order. ip prints each on a line of its own; when a line does not
+ * parse alone (pretty or interleaved output), the text is scanned value by value.
  */
 export function splitJsonValues(text: string): unknown[] {
+  try {
+    return text
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => JSON.parse(line) as unknown);
+  } catch {
+    return scanJsonValues(text);
+  }
+}
+
+function scanJsonValues(text: string): unknown[] {
   const values: unknown[] = [];
   let depth = 0;
   let start = -1;
@@ -295,7 +307,7 @@ export function parseTcpdumpLine(line: string): PacketLine | null {
   const protocol = protocolOf(ethertype, rest);
   if (!length) length = Number([...rest.matchAll(/length (\d+)/g)].at(-1)?.[1] ?? 0);
   if (protocol === 'ARP') {
-    const who = /who-has (\S+) tell (\S+)/.exec(rest);
+    const who = /who-has (\S+) tell ([^\s,]+)/.exec(rest);
     const reply = /Reply (\S+) is-at/.exec(rest);
     return { time, protocol, src: who?.[2] ?? reply?.[1] ?? '', dst: who?.[1] ?? '', length, summary: rest.replace(/, length \d+$/, '') };
   }
