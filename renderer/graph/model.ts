@@ -28,6 +28,8 @@ export interface NamespaceView {
   ports: PortView[];
   /** Why the helper could not read this namespace, if it could not. */
   problem: string | null;
+  /** Drawn as a compact card whatever the zoom. */
+  collapsed?: boolean;
 }
 
 export interface CableEnd {
@@ -43,6 +45,8 @@ export interface CableView {
   ends: string;
   /** Carrier on both ends. */
   live: boolean;
+  /** Short text for impairments on either end ("tbf 1 Mbit/s", "netem 100 ms · 5% loss"). */
+  badge: string | null;
 }
 
 export interface GraphView {
@@ -121,6 +125,7 @@ export function buildGraph(namespaces: readonly Namespace[], view: (ns: Namespac
         b: { namespaceId: peerNs.id, ifname: peer.ifname },
         ends: ends.join(' '),
         live: link.operstate === 'UP' && peer.operstate === 'UP',
+        badge: [impairmentText(link), impairmentText(peer)].filter(Boolean).join(' ⇄ ') || null,
       });
     }
   }
@@ -176,6 +181,20 @@ export function cablesOnPath(cables: readonly CableView[], from: string, to: str
     }
   }
   return [];
+}
+
+/** A short description of a link's impairment, or null. */
+export function impairmentText(link: Link): string | null {
+  const i = link.impairment;
+  if (!i) return null;
+  const s = i.settings;
+  if (!s) return i.qdisc;
+  const parts: string[] = [];
+  if (s.delayMs !== undefined) parts.push(`${s.delayMs} ms${s.jitterMs !== undefined ? ` ±${s.jitterMs}` : ''}`);
+  if (s.lossPercent !== undefined) parts.push(`${s.lossPercent}% loss`);
+  if (s.duplicatePercent !== undefined) parts.push(`${s.duplicatePercent}% dup`);
+  if (s.rateKbit !== undefined) parts.push(s.rateKbit >= 1000 ? `${+(s.rateKbit / 1000).toFixed(1)} Mbit/s` : `${s.rateKbit} kbit/s`);
+  return `${link.ifname}: ${parts.join(' · ')}`;
 }
 
 /** Shell-quotes an argv for copying into a terminal. */

@@ -46,6 +46,24 @@ export const useUi = defineStore('ui', () => {
   const fitRequests = ref(0);
   /** Zoomed out too far to read ports: cards show only their name (and render far less). */
   const compact = ref(false);
+  const bottomTab = ref<'commands' | 'packets'>('commands');
+  /** Interfaces that just carried a captured packet, by "namespaceId/ifname" → until when. */
+  const pulses = ref<Record<string, number>>({});
+  /** What the graph shows: a text filter, a focused namespace, and what to leave out. */
+  const filterText = ref('');
+  const focusId = ref<string | null>(null);
+  const hideUnconnected = ref(false);
+  const collapsed = ref<Record<string, boolean>>({});
+  let pulseTimer: ReturnType<typeof setTimeout> | undefined;
+
+  function pulse(namespaceId: string, ifname: string): void {
+    pulses.value = { ...pulses.value, [`${namespaceId}/${ifname}`]: Date.now() + 600 };
+    clearTimeout(pulseTimer);
+    pulseTimer = setTimeout(() => {
+      const now = Date.now();
+      pulses.value = Object.fromEntries(Object.entries(pulses.value).filter(([, until]) => until > now));
+    }, 650);
+  }
   let nextToast = 1;
 
   watch(positions, (value) => localStorage.setItem(POSITIONS_KEY, JSON.stringify(value)), { deep: true });
@@ -65,5 +83,5 @@ export const useUi = defineStore('ui', () => {
     confirm.value = { title, body, action, run };
   }
 
-  return { selection, positions, drag, toasts, dialog, vethDefaults, confirm, logOpen, highlighted, fitRequests, compact, toast, dismiss, ask };
+  return { selection, positions, drag, toasts, dialog, vethDefaults, confirm, logOpen, highlighted, fitRequests, compact, bottomTab, pulses, filterText, focusId, hideUnconnected, collapsed, pulse, toast, dismiss, ask };
 });

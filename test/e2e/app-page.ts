@@ -3,7 +3,10 @@
 import type { Locator, Page } from 'playwright-core';
 
 export class AppPage {
-  constructor(readonly page: Page) {}
+  constructor(readonly page: Page) {
+    // Fail with Playwright's own message (what it waited for) well before the test times out.
+    page.setDefaultTimeout(10_000);
+  }
 
   card(ns: string): Locator {
     return this.page.locator(`[data-testid="netns"][data-ns-name="${ns}"]`);

@@ -124,7 +124,7 @@ export function labExecArgv(helperPid: number, command: string[]): string[] {
 /** Runs a command inside the lab as an outside process would; returns its stdout. */
 export function labExec(helperPid: number, command: string[]): string {
   const [program, ...args] = labExecArgv(helperPid, command);
-  return execFileSync(program as string, args, { encoding: 'utf8' });
+  return execFileSync(program as string, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 /** Pids of every process whose network namespace is `netns` ("net:[…]"). */
