@@ -18,6 +18,8 @@ export interface HelperInfo {
   iproute2: string;
   /** A folder where saved files (captures) can go by default. */
   saveDir: string;
+  /** Wireshark's path when it is installed and may be started from here (not as root). */
+  wireshark: string | null;
 }
 
 /** The helper's own costs, for benchmarks and tests. */
@@ -60,6 +62,7 @@ export interface MethodResults {
   'capture.start': { captureId: string };
   'capture.stop': Record<string, never>;
   'capture.save': { path: string };
+  'capture.wireshark': Record<string, never>;
   'netem.set': Record<string, never>;
   'netem.clear': Record<string, never>;
 }

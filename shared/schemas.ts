@@ -193,6 +193,7 @@ export const paramSchemas = {
   }),
   'capture.stop': z.strictObject({ captureId: z.string().min(1).max(64) }),
   'capture.save': z.strictObject({ captureId: z.string().min(1).max(64), path: savePathSchema }),
+  'capture.wireshark': z.strictObject({ captureId: z.string().min(1).max(64) }),
   'netem.set': z
     .strictObject({ namespace: namespaceSchema, ifname: ifnameSchema, ...impairmentFields })
     .refine((p) => Object.keys(impairmentFields).some((k) => p[k as keyof typeof impairmentFields] !== undefined), {

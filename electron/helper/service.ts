@@ -10,16 +10,18 @@ import { clearImpairment, setImpairment } from './actions/impair';
 import { Pings } from './actions/ping';
 import type { Context } from './context';
 import { isEmptyChange, TopologyDiffer } from './diff';
-import { IpRunner } from './ip';
+import { IpRunner, processEnv } from './ip';
 import { TopologyWatcher } from './monitor';
 import { Snapshotter } from './snapshot';
+import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Impairment, Topology } from '../../shared/model';
 
 type Handlers = { [M in MethodName]: (params: ValidParams[M]) => Promise<MethodResults[M]> };
 
 /** Calls that neither change the topology nor need to wait for changes before them. */
-const UNORDERED: ReadonlySet<MethodName> = new Set(['helper.info', 'helper.stats', 'ping.stop', 'capture.stop', 'capture.save']);
+const UNORDERED: ReadonlySet<MethodName> = new Set(['helper.info', 'helper.stats', 'ping.stop', 'capture.stop', 'capture.save', 'capture.wireshark']);
 /** Calls that wait their turn but change nothing. */
 const READS: ReadonlySet<MethodName> = new Set(['snapshot', 'ping.start', 'capture.start']);
 
@@ -62,6 +64,7 @@ export class HelperService {
         pid: ctx.selfPid,
         iproute2: await this.ipVersion(),
         saveDir: process.env.HOME && process.env.HOME !== '/' ? process.env.HOME : tmpdir(),
+        wireshark: findWireshark(),
       }),
       'helper.stats': async () => ({
         processesStarted: this.ip.counters.spawned,
@@ -87,6 +90,7 @@ export class HelperService {
       'capture.start': (p) => this.captures.start(p),
       'capture.stop': (p) => this.captures.stop(p),
       'capture.save': (p) => this.captures.save(p),
+      'capture.wireshark': (p) => this.captures.wireshark(p, findWireshark()),
       'netem.set': (p) => setImpairment(ctx, p, remember(p.namespace, p.ifname)),
       'netem.clear': (p) => clearImpairment(ctx, p, remember(p.namespace, p.ifname)),
     };
@@ -164,6 +168,15 @@ export class HelperService {
     if (!this.iproute2) this.iproute2 = (await this.ip.run('ip', ['-V'], { namespace: null, log: false })).stdout.trim();
     return this.iproute2;
   }
+}
+
+/** Wireshark on the PATH, unless the helper runs as root (a GUI as root is asking for trouble). */
+function findWireshark(): string | null {
+  if (process.geteuid?.() === 0) return null;
+  for (const dir of (processEnv.PATH ?? '').split(':')) {
+    if (dir && existsSync(join(dir, 'wireshark'))) return join(dir, 'wireshark');
+  }
+  return null;
 }
 
 /** The namespaces a change can have altered; 'all' when it is not that simple. */

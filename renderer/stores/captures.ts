@@ -78,6 +78,14 @@ export const useCaptures = defineStore('captures', () => {
     }
   }
 
+  async function wireshark(id: string): Promise<void> {
+    try {
+      await useClient().call('capture.wireshark', { captureId: id });
+    } catch (error) {
+      useUi().toast('error', 'Could not open Wireshark', error instanceof Error ? error.message : String(error));
+    }
+  }
+
   function clear(id: string): void {
     const capture = list.value.find((c) => c.id === id);
     if (capture) capture.packets = [];
@@ -88,5 +96,5 @@ export const useCaptures = defineStore('captures', () => {
     if (selectedId.value === id) selectedId.value = null;
   }
 
-  return { list, selected, selectedId, running, onPacket, onDone, start, stop, save, clear, remove };
+  return { list, selected, selectedId, running, onPacket, onDone, start, stop, save, wireshark, clear, remove };
 });

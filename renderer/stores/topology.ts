@@ -3,7 +3,7 @@
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef, triggerRef } from 'vue';
 import type { Namespace } from '../../shared/model';
-import { RpcError, type HelperStatus, type MethodName, type MethodParams, type MethodResult, type TopologyChange } from '../../shared/protocol';
+import { RpcError, type HelperInfo, type HelperStatus, type MethodName, type MethodParams, type MethodResult, type TopologyChange } from '../../shared/protocol';
 import { useClient } from '../client/current';
 import { GraphCache } from '../graph/model';
 import { useUi } from './ui';
@@ -17,6 +17,7 @@ export const useTopology = defineStore('topology', () => {
   const loaded = ref(false);
   const busy = ref(0);
   const status = ref<HelperStatus>({ state: 'starting', mode: 'lab' });
+  const info = ref<HelperInfo | null>(null);
 
   const namespaces = computed(() => [...byIdMap.value.values()]);
   const views = new GraphCache();
@@ -77,5 +78,13 @@ export const useTopology = defineStore('topology', () => {
     }
   }
 
-  return { namespaces, graph, root, pristine, loaded, busy, status, byId, byName, paramOf, replaceAll, applyChange, refresh, request };
+  async function loadInfo(): Promise<void> {
+    try {
+      info.value = await useClient().call('helper.info', {});
+    } catch {
+      info.value = null;
+    }
+  }
+
+  return { namespaces, graph, root, pristine, loaded, busy, status, info, loadInfo, byId, byName, paramOf, replaceAll, applyChange, refresh, request };
 });

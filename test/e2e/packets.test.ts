@@ -79,6 +79,21 @@ describe('capture in the browser', () => {
   });
 });
 
+describe('the cable menu', () => {
+  it('starts a capture on either end of a cable', async () => {
+    // A quarter of the way along: the middle carries the rate badge.
+    const wire = await app.cable('/veth0 netns1/veth1').locator('.wire').boundingBox();
+    if (!wire) throw new Error('no cable on screen');
+    await page.mouse.click(wire.x + wire.width / 4, wire.y + wire.height / 2);
+    const menu = page.locator('[data-testid="cable-menu"]');
+    await menu.waitFor();
+    await menu.getByRole('menuitem', { name: 'Capture on host/veth0' }).click();
+    await page.locator('[data-testid="capture-panel"] [data-capture="host/veth0"]').waitFor();
+    expect(await menu.count()).toBe(0);
+    await page.locator('[data-action="stop-capture"]').click();
+  });
+});
+
 describe('focus and filters', () => {
   it('filters the graph by text and focuses on a namespace and its neighbours, through live updates', async () => {
     await page.locator('[data-action="new-netns"]').click();

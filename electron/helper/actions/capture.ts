@@ -1,5 +1,6 @@
 // capture.start / stop / save: tcpdump inside a namespace, one-line summaries
 // streamed as notifications and every packet kept in a pcap for saving.
+import { spawn } from 'node:child_process';
 import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +8,7 @@ import { createInterface } from 'node:readline';
 import { ErrorCode, RpcError, type CaptureDone, type MethodResults } from '../../../shared/protocol';
 import type { ValidParams } from '../../../shared/schemas';
 import type { Context } from '../context';
-import { commandError, namespacedArgv } from '../ip';
+import { commandError, namespacedArgv, processEnv } from '../ip';
 import { Jobs } from '../jobs';
 import { parseTcpdumpLine } from '../parse';
 
@@ -111,6 +112,19 @@ export class Captures {
       throw new RpcError({ code: ErrorCode.CommandFailed, message: `Could not write ${p.path}: ${(error as Error).message}` });
     }
     return { path: p.path };
+  }
+
+  /** Opens the capture so far in Wireshark, as a program of its own that outlives nothing of ours. */
+  async wireshark(p: ValidParams['capture.wireshark'], wireshark: string | null): Promise<MethodResults['capture.wireshark']> {
+    const capture = this.files.get(p.captureId);
+    if (!capture) throw new RpcError({ code: ErrorCode.NotFound, message: `There is no capture ${p.captureId}.` });
+    if (!wireshark) throw new RpcError({ code: ErrorCode.NotSupported, message: 'Wireshark is not installed here (or the helper runs as root): save the capture and open the file instead.' });
+    const copy = join(capture.dir, `wireshark-${Date.now()}.pcap`);
+    await copyFile(capture.file, copy);
+    const child = spawn(wireshark, ['-r', copy], { detached: true, stdio: 'ignore', env: processEnv });
+    child.on('error', () => undefined);
+    child.unref();
+    return {};
   }
 
   private async forget(captureId: string): Promise<void> {
