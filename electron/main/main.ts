@@ -65,6 +65,8 @@ function createWindow(): void {
       nodeIntegration: false,
       webSecurity: true,
       devTools: DEV,
+      // A middle click must not open links in a new window.
+      disableBlinkFeatures: 'Auxclick',
     },
   });
   window.webContents.on('will-navigate', (event) => event.preventDefault());
