@@ -65,6 +65,7 @@ export interface MethodResults {
   'capture.wireshark': Record<string, never>;
   'netem.set': Record<string, never>;
   'netem.clear': Record<string, never>;
+  'app.setMode': { mode: HelperMode };
 }
 
 export type MethodResult<M extends MethodName> = MethodResults[M];

@@ -121,7 +121,8 @@ const impairmentFields = {
   rateKbit: z.number().int().min(8).max(100_000_000).optional(),
 };
 
-export const paramSchemas = {
+/** Methods the helper answers. */
+export const helperParamSchemas = {
   'helper.info': empty,
   'helper.stats': empty,
   /** `reuse`: answer from the helper's last reading, kept current by events, instead of re-reading now. */
@@ -203,7 +204,16 @@ export const paramSchemas = {
   'netem.clear': z.strictObject({ namespace: namespaceSchema, ifname: ifnameSchema }),
 } as const;
 
+/** Methods the host process answers itself (Electron main; the web bridge refuses them). */
+export const appParamSchemas = {
+  'app.setMode': z.strictObject({ mode: z.enum(['lab', 'host']) }),
+} as const;
+
+export const paramSchemas = { ...helperParamSchemas, ...appParamSchemas } as const;
+
 export type MethodName = keyof typeof paramSchemas;
+export type HelperMethodName = keyof typeof helperParamSchemas;
+export type AppMethodName = keyof typeof appParamSchemas;
 /** What a caller sends (before defaults and normalisation). */
 export type MethodParams = { [M in MethodName]: z.input<(typeof paramSchemas)[M]> };
 /** What the helper works with after validation. */
@@ -213,6 +223,14 @@ export const METHOD_NAMES = Object.keys(paramSchemas) as MethodName[];
 
 export function isMethodName(name: unknown): name is MethodName {
   return typeof name === 'string' && Object.prototype.hasOwnProperty.call(paramSchemas, name);
+}
+
+export function isHelperMethodName(name: unknown): name is HelperMethodName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(helperParamSchemas, name);
+}
+
+export function isAppMethodName(name: unknown): name is AppMethodName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(appParamSchemas, name);
 }
 
 export interface ParamIssue {

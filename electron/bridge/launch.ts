@@ -11,6 +11,10 @@ export interface LaunchContext {
   uid: number;
   /** pkexec's path, when installed. */
   pkexec: string | null;
+  /** The installed launcher the polkit action names (resources/netns-explorer-helper); null when running from source. */
+  launcher: string | null;
+  /** Running from an AppImage, whose mount root cannot read. */
+  appImage: boolean;
   env: NodeJS.ProcessEnv;
 }
 
@@ -19,7 +23,13 @@ export class LaunchError extends Error {}
 export function helperLaunch(mode: HelperMode, ctx: LaunchContext): HelperLaunch {
   const base = [ctx.helperScript, `--${mode}`];
   if (mode === 'lab' || ctx.uid === 0) return { command: ctx.node, args: base, env: ctx.env };
-  if (!ctx.pkexec) throw new LaunchError('Host mode needs root, and pkexec (polkit) is not installed to ask for it.');
-  // pkexec clears the environment; the helper needs nothing from it but what its argv says.
-  return { command: ctx.pkexec, args: ['--disable-internal-agent', ctx.node, ...base], env: ctx.env };
+  if (!ctx.pkexec) throw new LaunchError('Host mode needs root, and pkexec (polkit) is not installed to ask for it. Install polkit, or start the app as root.');
+  if (ctx.appImage) {
+    throw new LaunchError(
+      'Host mode cannot start from the AppImage: root cannot read its private mount, and an AppImage cannot install the polkit action. Install the .deb package for host mode, or start the AppImage as root.',
+    );
+  }
+  // pkexec clears the environment: the launcher sets what the helper needs, and is what the polkit action authorises.
+  const args = ctx.launcher ? [ctx.launcher, '--host'] : ['/usr/bin/env', 'ELECTRON_RUN_AS_NODE=1', ctx.node, ...base];
+  return { command: ctx.pkexec, args: ['--disable-internal-agent', ...args], env: ctx.env, fatalExitCodes: [126, 127] };
 }

@@ -2,7 +2,7 @@
 // gives each request a helper-side id and routes the reply back, fans
 // notifications out, and fails calls in flight when the helper goes away.
 import { ErrorCode, type HelperStatus, type RpcErrorBody } from '../../shared/protocol';
-import { isMethodName } from '../../shared/schemas';
+import { isAppMethodName, isMethodName } from '../../shared/schemas';
 import type { HelperSupervisor } from './supervisor';
 
 export interface RouterClient {
@@ -51,6 +51,10 @@ export class RpcRouter {
     }
     if (!isMethodName(message.method)) {
       client.send(reply(id, { code: ErrorCode.MethodNotFound, message: `Method not found: ${String(message.method)}` }));
+      return;
+    }
+    if (isAppMethodName(message.method)) {
+      client.send(reply(id, { code: ErrorCode.NotSupported, message: `${message.method} is not available here: this host runs in the mode it was started with (restart it with --lab or --host).` }));
       return;
     }
     const helperId = this.nextId++;

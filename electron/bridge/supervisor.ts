@@ -9,6 +9,8 @@ export interface HelperLaunch {
   command: string;
   args: string[];
   env?: NodeJS.ProcessEnv;
+  /** Exits before ready that mean "do not retry" (pkexec's 126 and 127). */
+  fatalExitCodes?: number[];
 }
 
 export interface SupervisorEvents {
@@ -21,6 +23,12 @@ const STDERR_TAIL = 4000;
 const QUICK_DEATH_MS = 5000;
 const MAX_QUICK_DEATHS = 3;
 
+/** Exit codes that no restart will cure: pkexec's dismissed dialog (126) and refusal (127). */
+export const PKEXEC_EXIT: Readonly<Record<number, string>> = {
+  126: 'the password dialog was dismissed',
+  127: 'you are not authorised to run the helper as root (or pkexec failed)',
+};
+
 export class HelperSupervisor extends EventEmitter<SupervisorEvents> {
   private child: ChildProcessWithoutNullStreams | null = null;
   private stopping = false;
@@ -29,12 +37,37 @@ export class HelperSupervisor extends EventEmitter<SupervisorEvents> {
   status: HelperStatus;
 
   constructor(
-    readonly mode: HelperMode,
-    private readonly launch: HelperLaunch,
+    public mode: HelperMode,
+    private launch: HelperLaunch,
     private readonly log: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
   ) {
     super();
     this.status = { state: 'starting', mode };
+  }
+
+  /** Changes how the next start runs the helper. */
+  configure(mode: HelperMode, launch: HelperLaunch): void {
+    this.mode = mode;
+    this.launch = launch;
+    this.quickDeaths = 0;
+  }
+
+  /** Resolves with the next ready or failed status (or the current one, if it is one of those). */
+  settled(timeoutMs: number): Promise<HelperStatus> {
+    if (this.status.state === 'ready' || this.status.state === 'failed') return Promise.resolve(this.status);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.off('status', listener);
+        resolve({ state: 'failed', mode: this.mode, message: `the helper did not start within ${Math.round(timeoutMs / 1000)} s` });
+      }, timeoutMs);
+      const listener = (status: HelperStatus) => {
+        if (status.state !== 'ready' && status.state !== 'failed') return;
+        clearTimeout(timer);
+        this.off('status', listener);
+        resolve(status);
+      };
+      this.on('status', listener);
+    });
   }
 
   start(restart = false): void {
@@ -60,12 +93,20 @@ export class HelperSupervisor extends EventEmitter<SupervisorEvents> {
     });
     child.stdin.on('error', () => undefined);
     child.on('error', (error) => {
+      // The program could not be started at all (e.g. pkexec missing): no close event follows a spawn error.
       this.stderrTail += `${error.message}\n`;
+      if (this.child === child) this.child = null;
+      if (!this.stopping) this.setStatus({ state: 'failed', mode: this.mode, message: `cannot start ${this.launch.command}: ${error.message}` });
     });
     child.on('close', (code, signal) => {
       if (this.child === child) this.child = null;
-      if (this.stopping) return;
+      if (this.stopping || this.status.state === 'failed') return;
       const reason = `the helper exited (${signal ?? `code ${code}`})${this.stderrTail ? `: ${this.stderrTail.trim().split('\n').slice(-3).join(' ')}` : ''}`;
+      const fatal = this.launch.fatalExitCodes?.includes(code ?? -1) && this.status.state !== 'ready';
+      if (fatal) {
+        this.setStatus({ state: 'failed', mode: this.mode, message: PKEXEC_EXIT[code ?? -1] ?? reason });
+        return;
+      }
       this.quickDeaths = Date.now() - started < QUICK_DEATH_MS ? this.quickDeaths + 1 : 0;
       if (this.quickDeaths >= MAX_QUICK_DEATHS) {
         this.setStatus({ state: 'failed', mode: this.mode, message: reason });

@@ -1,9 +1,9 @@
 // JSON-RPC 2.0 over a line stream: framing, validation, dispatch, errors.
 import { createInterface } from 'node:readline';
 import { ErrorCode, RpcError, type RpcErrorBody } from '../../shared/protocol';
-import { checkParams, isMethodName, type MethodName, type ValidParams } from '../../shared/schemas';
+import { checkParams, isHelperMethodName, type HelperMethodName, type ValidParams } from '../../shared/schemas';
 
-export type Dispatch = <M extends MethodName>(method: M, params: ValidParams[M]) => Promise<unknown>;
+export type Dispatch = <M extends HelperMethodName>(method: M, params: ValidParams[M]) => Promise<unknown>;
 
 interface Request {
   jsonrpc?: unknown;
@@ -39,7 +39,7 @@ export async function handleRequest(request: unknown, dispatch: Dispatch): Promi
     });
   }
   const reply = async (): Promise<Reply> => {
-    if (!isMethodName(r.method)) {
+    if (!isHelperMethodName(r.method)) {
       return errorReply(id, { code: ErrorCode.MethodNotFound, message: `Method not found: ${String(r.method)}` });
     }
     const checked = checkParams(r.method, r.params);

@@ -1,7 +1,7 @@
 // Wires validated calls to actions, keeps mutations in order and tells the
 // client what changed after each one (and on a periodic reconcile).
 import type { HelperMode, MethodResults, NotificationName, Notifications } from '../../shared/protocol';
-import type { MethodName, ValidParams } from '../../shared/schemas';
+import type { HelperMethodName as MethodName, ValidParams } from '../../shared/schemas';
 import { addAddress, addRoute, deleteAddress, deleteRoute } from './actions/addr';
 import { createBridge, createVeth, deleteLink, moveLink, setLink, setMaster } from './actions/link';
 import { createNetns, deleteNetns } from './actions/netns';

@@ -3,9 +3,8 @@
 import { join, normalize, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { app, BrowserWindow, dialog, ipcMain, Menu, net, protocol, shell, session } from 'electron';
-import { RpcClient } from '../../shared/rpc-client';
-import { helperLaunch } from '../bridge/launch';
-import { HelperSupervisor } from '../bridge/supervisor';
+import { existsSync } from 'node:fs';
+import { HelperHost } from './helper-host';
 import { APP_ORIGIN, CALL_CHANNEL, NOTIFY_CHANNEL, relayCall } from './ipc';
 import { menuTemplate } from './menu';
 
@@ -18,29 +17,27 @@ protocol.registerSchemesAsPrivileged([{ scheme: 'app', privileges: { standard: t
 
 let window: BrowserWindow | null = null;
 
-const supervisor = new HelperSupervisor(
-  'lab',
-  helperLaunch('lab', {
+const LAUNCHER = join(process.resourcesPath, 'netns-explorer-helper');
+const firstExisting = (paths: string[]) => paths.find((p) => existsSync(p)) ?? null;
+
+const titleFor = (mode: string) => `Netns Explorer — ${mode === 'lab' ? 'Lab (private sandbox)' : 'Host (real network, as root)'}`;
+
+const helper = new HelperHost(
+  {
     node: process.execPath,
     helperScript: HELPER,
     uid: process.getuid?.() ?? 1000,
-    pkexec: null,
-    // Electron's own binary runs the helper as plain Node.
+    pkexec: firstExisting(['/usr/bin/pkexec', '/bin/pkexec']),
+    launcher: app.isPackaged && existsSync(LAUNCHER) ? LAUNCHER : null,
+    appImage: Boolean(process.env.APPIMAGE),
+    // Electron's own binary runs the helper as plain Node (this keeps the runAsNode fuse on; see docs/architecture.md).
     env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
-  }),
+  },
+  (name, params) => {
+    window?.webContents.send(NOTIFY_CHANNEL, name, params);
+    if (name === 'helper.status') window?.setTitle(titleFor((params as { mode: string }).mode));
+  },
 );
-const helper = new RpcClient((text) => {
-  if (!supervisor.send(text)) throw new Error(`the helper is ${supervisor.status.state}`);
-});
-supervisor.on('message', (text) => helper.receive(text));
-supervisor.on('status', (status) => {
-  if (status.state !== 'ready') helper.disconnect(status.message ?? status.state);
-  window?.webContents.send(NOTIFY_CHANNEL, 'helper.status', status);
-  window?.setTitle(`Netns Explorer — ${status.mode === 'lab' ? 'Lab (private sandbox)' : 'Host (real network)'}`);
-});
-for (const name of ['command', 'topology', 'ping.reply', 'ping.message', 'ping.done'] as const) {
-  helper.on(name, (params) => window?.webContents.send(NOTIFY_CHANNEL, name, params));
-}
 
 function serveRenderer(): void {
   protocol.handle('app', (request) => {
@@ -56,7 +53,7 @@ function createWindow(): void {
   window = new BrowserWindow({
     width: 1400,
     height: 900,
-    title: 'Netns Explorer — Lab (private sandbox)',
+    title: titleFor(helper.mode),
     backgroundColor: '#f4f6f9',
     webPreferences: {
       preload: join(OUT, 'preload', 'preload.cjs'),
@@ -76,9 +73,7 @@ function createWindow(): void {
   window.on('closed', () => (window = null));
 }
 
-ipcMain.handle(CALL_CHANNEL, (event, method: unknown, params: unknown) =>
-  relayCall(event.senderFrame?.url, method, params, { call: (m, p) => helper.call(m as 'snapshot', p as Record<string, never>) }),
-);
+ipcMain.handle(CALL_CHANNEL, (event, method: unknown, params: unknown) => relayCall(event.senderFrame?.url, method, params, helper));
 
 app.on('web-contents-created', (_event, contents) => {
   contents.on('will-attach-webview', (event) => event.preventDefault());
@@ -91,7 +86,7 @@ void app.whenReady().then(() => {
     Menu.buildFromTemplate(
       menuTemplate(
         {
-          reloadHelper: () => void supervisor.stop().then(() => supervisor.start(true)),
+          reloadHelper: () => void helper.stop().then(() => helper.supervisor.start(true)),
           openDocs: () => void shell.openExternal('https://www.npmjs.com/package/netns-explorer'),
           about: () => void dialog.showMessageBox({ message: `Netns Explorer ${app.getVersion()}`, detail: 'Network namespaces and veth cables, live.' }),
         },
@@ -99,13 +94,16 @@ void app.whenReady().then(() => {
       ),
     ),
   );
-  supervisor.start();
+  helper.start();
   createWindow();
 });
 
 app.on('window-all-closed', () => app.quit());
+let quitting = false;
 app.on('will-quit', (event) => {
-  if (supervisor.status.state === 'failed') return;
+  // Quitting ends the helper, and with it the lab.
+  if (quitting) return;
+  quitting = true;
   event.preventDefault();
-  void supervisor.stop().then(() => app.exit(0));
+  void helper.stop().then(() => app.exit(0));
 });

@@ -94,7 +94,8 @@ function main(): void {
   const token = randomBytes(24).toString('base64url');
   const supervisor = new HelperSupervisor(
     flags.mode,
-    helperLaunch(flags.mode, { node: process.execPath, helperScript: join(OUT, 'helper', 'helper.mjs'), uid: 0, pkexec: null, env: process.env }),
+    // Host mode here was checked to run as root above, so no pkexec is ever needed.
+    helperLaunch(flags.mode, { node: process.execPath, helperScript: join(OUT, 'helper', 'helper.mjs'), uid: process.geteuid?.() ?? 0, pkexec: null, launcher: null, appImage: false, env: process.env }),
   );
   const router = new RpcRouter(supervisor);
   let origin = '';

@@ -65,15 +65,24 @@ describe('IPC relay', () => {
 });
 
 describe('helper launch argv', () => {
-  const ctx = { node: '/opt/app/netns-explorer', helperScript: '/opt/app/resources/helper/helper.mjs', uid: 1000, pkexec: '/usr/bin/pkexec', env: {} };
+  const ctx = { node: '/opt/app/netns-explorer', helperScript: '/opt/app/resources/helper/helper.mjs', uid: 1000, pkexec: '/usr/bin/pkexec', launcher: '/opt/app/resources/netns-explorer-helper', appImage: false, env: {} };
   it('runs the lab as the user', () => {
     expect(helperLaunch('lab', ctx)).toMatchObject({ command: ctx.node, args: [ctx.helperScript, '--lab'] });
   });
-  it('runs host mode directly as root, and through pkexec otherwise', () => {
+  it('runs host mode directly as root, and through pkexec and the installed launcher otherwise', () => {
     expect(helperLaunch('host', { ...ctx, uid: 0 })).toMatchObject({ command: ctx.node, args: [ctx.helperScript, '--host'] });
-    expect(helperLaunch('host', ctx)).toMatchObject({ command: '/usr/bin/pkexec', args: ['--disable-internal-agent', ctx.node, ctx.helperScript, '--host'] });
+    expect(helperLaunch('host', ctx)).toEqual({
+      command: '/usr/bin/pkexec',
+      args: ['--disable-internal-agent', '/opt/app/resources/netns-explorer-helper', '--host'],
+      env: {},
+      fatalExitCodes: [126, 127],
+    });
+    // From source there is no installed launcher: pkexec gets the variable pkexec would strip as an argument.
+    expect(helperLaunch('host', { ...ctx, launcher: null }).args).toEqual(['--disable-internal-agent', '/usr/bin/env', 'ELECTRON_RUN_AS_NODE=1', ctx.node, ctx.helperScript, '--host']);
   });
-  it('says plainly when pkexec is missing', () => {
+  it('says plainly when pkexec is missing, or when running from an AppImage', () => {
+    expect(() => helperLaunch('host', { ...ctx, pkexec: null })).toThrow(/pkexec \(polkit\) is not installed/);
+    expect(() => helperLaunch('host', { ...ctx, appImage: true })).toThrow(/AppImage/);
     expect(() => helperLaunch('host', { ...ctx, pkexec: null })).toThrow(LaunchError);
   });
 });

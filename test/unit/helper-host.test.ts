@@ -1,0 +1,97 @@
+// Mode switching in the Electron main process, on real child processes: a
+// stand-in helper, and stand-in pkexecs that refuse the way pkexec does.
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ErrorCode, RpcError, type HelperStatus } from '../../shared/protocol';
+import { HelperHost } from '../../electron/main/helper-host';
+
+const dir = mkdtempSync(join(tmpdir(), 'netns-explorer-host-'));
+const helper = join(dir, 'helper.mjs');
+writeFileSync(
+  helper,
+  `import { createInterface } from 'node:readline';
+process.stderr.write('ready (' + process.argv[2] + ')\\n');
+createInterface({ input: process.stdin }).on('line', (line) => {
+  const m = JSON.parse(line);
+  process.stdout.write(JSON.stringify({ jsonrpc: '2.0', id: m.id, result: { mode: process.argv[2] } }) + '\\n');
+});
+process.stdin.on('end', () => process.exit(0));
+`,
+);
+function fakePkexec(name: string, exitCode: number): string {
+  const path = join(dir, name);
+  writeFileSync(path, `#!/bin/sh\nexit ${exitCode}\n`);
+  chmodSync(path, 0o755);
+  return path;
+}
+
+const hosts: HelperHost[] = [];
+afterEach(async () => {
+  await Promise.all(hosts.splice(0).map((h) => h.stop()));
+});
+
+function host(pkexec: string | null, appImage = false): { host: HelperHost; statuses: HelperStatus[] } {
+  const statuses: HelperStatus[] = [];
+  const h = new HelperHost(
+    { node: process.execPath, helperScript: helper, uid: 1000, pkexec, launcher: null, appImage, env: process.env },
+    (name, params) => name === 'helper.status' && statuses.push(params as HelperStatus),
+    () => undefined,
+  );
+  hosts.push(h);
+  h.start();
+  return { host: h, statuses };
+}
+
+async function rejection(promise: Promise<unknown>): Promise<RpcError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof RpcError) return error;
+    throw error;
+  }
+  throw new Error('expected a failure');
+}
+
+describe('switching to host mode', () => {
+  it('falls back to lab mode, saying the dialog was dismissed (pkexec exit 126)', async () => {
+    const { host: h, statuses } = host(fakePkexec('dismiss', 126));
+    await h.supervisor.settled(5000);
+    const error = await rejection(h.setMode('host'));
+    expect(error.message).toMatch(/Could not switch to host mode: the password dialog was dismissed\. Back in lab mode\./);
+    expect(await h.supervisor.settled(5000)).toMatchObject({ state: 'ready', mode: 'lab' });
+    expect(await h.call('snapshot', {})).toEqual({ mode: '--lab' });
+    expect(statuses.map((s) => `${s.mode}:${s.state}`)).toEqual(['lab:starting', 'lab:ready', 'host:starting', 'host:failed', 'lab:starting', 'lab:ready']);
+  });
+
+  it('says not authorised for pkexec exit 127', async () => {
+    const { host: h } = host(fakePkexec('refuse', 127));
+    await h.supervisor.settled(5000);
+    expect((await rejection(h.setMode('host'))).message).toMatch(/not authorised/);
+    expect(h.mode).toBe('lab');
+  });
+
+  it('refuses at once, staying in lab mode, without pkexec or from an AppImage', async () => {
+    const { host: without } = host(null);
+    await without.supervisor.settled(5000);
+    const missing = await rejection(without.setMode('host'));
+    expect(missing.code).toBe(ErrorCode.NotSupported);
+    expect(missing.message).toMatch(/pkexec/);
+    expect(without.supervisor.status).toMatchObject({ state: 'ready', mode: 'lab' });
+    const { host: image } = host(fakePkexec('unused', 0), true);
+    await image.supervisor.settled(5000);
+    expect((await rejection(image.setMode('host'))).message).toMatch(/AppImage/);
+  });
+
+  it('runs host mode through pkexec when it lets the helper start', async () => {
+    // A pkexec that authorises: it runs its arguments after its own option.
+    const pass = join(dir, 'pass');
+    writeFileSync(pass, '#!/bin/sh\nshift\nexec "$@"\n');
+    chmodSync(pass, 0o755);
+    const { host: h } = host(pass);
+    await h.supervisor.settled(5000);
+    expect(await h.setMode('host')).toEqual({ mode: 'host' });
+    expect(await h.call('snapshot', {})).toEqual({ mode: '--host' });
+  });
+});
