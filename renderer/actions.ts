@@ -2,8 +2,21 @@
 // topology store, so it shows in the command log and errors become toasts.
 import type { Namespace } from '../shared/model';
 import { namespaceLabel } from '../shared/model';
+import { interfaceRisk, namespaceRisk, type RiskyAction } from './guards';
 import { useTopology } from './stores/topology';
 import { useUi } from './stores/ui';
+
+/**
+ * Runs `act` at once, or after an explicit confirmation naming the consequence
+ * when it could cut the user off the machine (host mode only).
+ */
+function guarded(namespaceId: string, ifname: string, action: RiskyAction, title: string, act: () => Promise<void>): Promise<void> {
+  const topology = useTopology();
+  const ns = topology.byId(namespaceId);
+  const risk = ns ? interfaceRisk(topology.status.mode, ns, ifname, action, topology.info?.sshAddresses ?? []) : null;
+  if (!risk) return act();
+  return new Promise((resolve) => useUi().ask(title, risk, 'Do it anyway', () => void act().then(resolve)));
+}
 
 const label = (ns: Namespace | undefined) => (ns ? namespaceLabel(ns) : 'the namespace');
 
@@ -13,10 +26,15 @@ export async function createNamespace(name: string): Promise<boolean> {
   return created !== undefined;
 }
 
-export async function deleteNamespace(id: string): Promise<void> {
+export async function deleteNamespace(id: string, confirmedRisk = false): Promise<void> {
   const topology = useTopology();
   const ns = topology.byId(id);
   if (!ns?.name) return;
+  const risk = confirmedRisk ? null : namespaceRisk(topology.status.mode, ns);
+  if (risk) {
+    useUi().ask(`Delete ${ns.name} on this machine?`, risk, 'Delete it anyway', () => void deleteNamespace(id, true));
+    return;
+  }
   const result = await topology.request('netns.delete', { name: ns.name }, `Could not delete ${ns.name}`);
   if (result) {
     const peers = result.removedPeers.length ? ` The kernel also removed the cable ends ${result.removedPeers.join(', ')}.` : '';
@@ -40,7 +58,11 @@ export async function createBridge(namespaceId: string, name: string): Promise<b
 }
 
 /** Moves an interface and says plainly what the kernel did to it on the way. */
-export async function moveInterface(fromId: string, ifname: string, toId: string): Promise<void> {
+export function moveInterface(fromId: string, ifname: string, toId: string): Promise<void> {
+  return guarded(fromId, ifname, 'move', `Move ${ifname} off this machine's namespace?`, () => moveNow(fromId, ifname, toId));
+}
+
+async function moveNow(fromId: string, ifname: string, toId: string): Promise<void> {
   const topology = useTopology();
   const ui = useUi();
   const to = topology.byId(toId);
@@ -63,7 +85,8 @@ export async function moveInterface(fromId: string, ifname: string, toId: string
 
 export async function setUp(namespaceId: string, ifname: string, up: boolean): Promise<void> {
   const topology = useTopology();
-  await topology.request('link.set', { namespace: topology.paramOf(namespaceId), ifname, up }, `Could not bring ${ifname} ${up ? 'up' : 'down'}`);
+  const act = async () => void (await topology.request('link.set', { namespace: topology.paramOf(namespaceId), ifname, up }, `Could not bring ${ifname} ${up ? 'up' : 'down'}`));
+  await (up ? act() : guarded(namespaceId, ifname, 'down', `Bring ${ifname} down?`, act));
 }
 
 export async function addAddress(namespaceId: string, ifname: string, cidr: string): Promise<boolean> {
@@ -76,10 +99,12 @@ export async function removeAddress(namespaceId: string, ifname: string, cidr: s
   await topology.request('addr.del', { namespace: topology.paramOf(namespaceId), ifname, cidr }, `Could not remove ${cidr} from ${ifname}`);
 }
 
-export async function deleteInterface(namespaceId: string, ifname: string): Promise<void> {
-  const topology = useTopology();
-  const ok = await topology.request('link.delete', { namespace: topology.paramOf(namespaceId), ifname }, `Could not delete ${ifname}`);
-  if (ok) useUi().selection = { type: 'netns', id: namespaceId };
+export function deleteInterface(namespaceId: string, ifname: string): Promise<void> {
+  return guarded(namespaceId, ifname, 'delete', `Delete ${ifname} from this machine?`, async () => {
+    const topology = useTopology();
+    const ok = await topology.request('link.delete', { namespace: topology.paramOf(namespaceId), ifname }, `Could not delete ${ifname}`);
+    if (ok) useUi().selection = { type: 'netns', id: namespaceId };
+  });
 }
 
 /**

@@ -20,6 +20,8 @@ export interface HelperInfo {
   saveDir: string;
   /** Wireshark's path when it is installed and may be started from here (not as root). */
   wireshark: string | null;
+  /** In host mode, this machine's addresses that carry SSH sessions right now. */
+  sshAddresses: string[];
 }
 
 /** The helper's own costs, for benchmarks and tests. */

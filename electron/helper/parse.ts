@@ -1,4 +1,5 @@
-// Pure translation of `ip -j` output into the topology model.
+// Pure translation of `ip -j` (and tcpdump, ping, /proc) output into the topology model.
+import ipaddr from 'ipaddr.js';
 import type { Link, LinkKind, Route } from '../../shared/model';
 
 /** A link as parsed, plus the raw fields peer resolution needs. */
@@ -315,4 +316,30 @@ export function parseTcpdumpLine(line: string): PacketLine | null {
   if (!flow) return { time, protocol, src: '', dst: '', length, summary: rest };
   const ports = protocol === 'TCP' || protocol === 'UDP';
   return { time, protocol, src: endpoint(flow[1] as string, ports), dst: endpoint((flow[2] as string).replace(/:$/, ''), ports), length, summary: flow[3] as string };
+}
+
+/** Local addresses of established TCP connections to `port`, from /proc/net/tcp or tcp6 text. */
+export function establishedLocalAddresses(procNetTcp: string, port: number, ipv6: boolean): string[] {
+  const addresses = new Set<string>();
+  for (const line of procNetTcp.split('\n').slice(1)) {
+    const [, local, , state] = line.trim().split(/\s+/);
+    if (!local || state !== '01') continue;
+    const [hex, portHex] = local.split(':');
+    if (!hex || Number.parseInt(portHex ?? '', 16) !== port) continue;
+    addresses.add(ipv6 ? ipv6FromProc(hex) : ipv4FromProc(hex));
+  }
+  return [...addresses];
+}
+
+/** /proc/net/tcp stores IPv4 addresses as one little-endian 32-bit word. */
+function ipv4FromProc(hex: string): string {
+  const bytes = (hex.match(/../g) ?? []).map((b) => Number.parseInt(b, 16)).reverse();
+  return bytes.join('.');
+}
+
+/** /proc/net/tcp6 stores IPv6 addresses as four little-endian 32-bit words. */
+function ipv6FromProc(hex: string): string {
+  const bytes = (hex.match(/.{8}/g) ?? []).flatMap((word) => (word.match(/../g) ?? []).reverse()).map((b) => Number.parseInt(b, 16));
+  const address = ipaddr.fromByteArray(bytes) as ipaddr.IPv6;
+  return address.isIPv4MappedAddress() ? address.toIPv4Address().toString() : address.toString();
 }

@@ -12,8 +12,9 @@ import type { Context } from './context';
 import { isEmptyChange, TopologyDiffer } from './diff';
 import { IpRunner, processEnv } from './ip';
 import { TopologyWatcher } from './monitor';
+import { establishedLocalAddresses } from './parse';
 import { Snapshotter } from './snapshot';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Impairment, Topology } from '../../shared/model';
@@ -65,6 +66,7 @@ export class HelperService {
         iproute2: await this.ipVersion(),
         saveDir: process.env.HOME && process.env.HOME !== '/' ? process.env.HOME : tmpdir(),
         wireshark: findWireshark(),
+        sshAddresses: ctx.mode === 'host' ? sshAddresses() : [],
       }),
       'helper.stats': async () => ({
         processesStarted: this.ip.counters.spawned,
@@ -168,6 +170,18 @@ export class HelperService {
     if (!this.iproute2) this.iproute2 = (await this.ip.run('ip', ['-V'], { namespace: null, log: false })).stdout.trim();
     return this.iproute2;
   }
+}
+
+/** This machine's addresses that carry SSH sessions now (for host-mode guard rails). */
+function sshAddresses(): string[] {
+  const read = (path: string) => {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch {
+      return '';
+    }
+  };
+  return [...establishedLocalAddresses(read('/proc/net/tcp'), 22, false), ...establishedLocalAddresses(read('/proc/net/tcp6'), 22, true)];
 }
 
 /** Wireshark on the PATH, unless the helper runs as root (a GUI as root is asking for trouble). */

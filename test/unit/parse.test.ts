@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { failedBatchLines, parseLinks, parsePingLine, parseSnapshotBatch, parseSnapshotProcess, splitJsonValues } from '../../electron/helper/parse';
+import { establishedLocalAddresses, failedBatchLines, parseLinks, parsePingLine, parseSnapshotBatch, parseSnapshotProcess, splitJsonValues } from '../../electron/helper/parse';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/ip/${name}`, import.meta.url), 'utf8');
 
@@ -97,5 +97,23 @@ describe('parseSnapshotProcess on a recorded snapshot group', () => {
     expect(failedBatchLines(fixture('group-failed.err'))).toEqual(new Set([2]));
     // ip's failed child ran the rest of the batch too: the values do not add up.
     expect(parseSnapshotProcess(fixture('group-failed.out'), 3, 3)).toBeNull();
+  });
+});
+
+describe('establishedLocalAddresses', () => {
+  it('finds the local ends of established SSH connections, IPv4 and IPv6', () => {
+    const tcp = [
+      '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode',
+      '   0: 00000000:0016 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1 1',
+      '   1: 0F02000A:0016 0202000A:D3B4 01 00000000:00000000 02:0009C8F5 00000000     0        0 2 4',
+      '   2: 0100007F:1F90 0100007F:B0A2 01 00000000:00000000 00:00000000 00000000  1000        0 3 1',
+    ].join('\n');
+    expect(establishedLocalAddresses(tcp, 22, false)).toEqual(['10.0.2.15']);
+    const tcp6 = [
+      '  sl  local_address                         remote_address                        st',
+      '   0: 000080FE00000000FF4C7A02C4F6EFFE:0016 000080FE000000000000000000000001:D3B4 01',
+      '   1: 0000000000000000FFFF00000F02000A:0016 0000000000000000FFFF00000202000A:D3B5 01',
+    ].join('\n');
+    expect(establishedLocalAddresses(tcp6, 22, true)).toEqual(['fe80::27a:4cff:feef:f6c4', '10.0.2.15']);
   });
 });
