@@ -138,8 +138,14 @@ export interface HelperStatus {
   message?: string;
 }
 
+/** A menu command from the desktop shell, for the renderer to carry out (Electron only). */
+export interface AppAction {
+  action: 'new-netns' | 'new-veth' | 'new-bridge' | 'refresh' | 'fit' | 'switch-mode';
+}
+
 export interface Notifications {
   command: CommandEvent;
+  'app.action': AppAction;
   'helper.status': HelperStatus;
   'ping.reply': PingReply;
   'ping.message': PingMessage;
@@ -153,6 +159,7 @@ export type NotificationName = keyof Notifications;
 
 export const NOTIFICATION_NAMES: readonly NotificationName[] = [
   'command',
+  'app.action',
   'helper.status',
   'ping.reply',
   'ping.message',

@@ -86,6 +86,7 @@ void app.whenReady().then(() => {
     Menu.buildFromTemplate(
       menuTemplate(
         {
+          send: (action) => window?.webContents.send(NOTIFY_CHANNEL, 'app.action', { action }),
           reloadHelper: () => void helper.stop().then(() => helper.supervisor.start(true)),
           openDocs: () => void shell.openExternal('https://www.npmjs.com/package/netns-explorer'),
           about: () => void dialog.showMessageBox({ message: `Netns Explorer ${app.getVersion()}`, detail: 'Network namespaces and veth cables, live.' }),

@@ -1,7 +1,10 @@
 // The application menu: the usual entries plus the app's own actions.
 import type { MenuItemConstructorOptions } from 'electron';
+import type { AppAction } from '../../shared/protocol';
 
 export interface MenuActions {
+  /** Hands an app command to the renderer, which does it the same way as its own buttons. */
+  send(action: AppAction['action']): void;
   reloadHelper(): void;
   openDocs(): void;
   about(): void;
@@ -11,7 +14,16 @@ export function menuTemplate(actions: MenuActions, dev: boolean): MenuItemConstr
   return [
     {
       label: 'File',
-      submenu: [{ label: 'Restart the helper', accelerator: 'CmdOrCtrl+Shift+R', click: () => actions.reloadHelper() }, { type: 'separator' }, { role: 'quit' }],
+      submenu: [
+        { label: 'New Namespace…', accelerator: 'CmdOrCtrl+N', click: () => actions.send('new-netns') },
+        { label: 'New Veth Pair…', accelerator: 'CmdOrCtrl+Shift+N', click: () => actions.send('new-veth') },
+        { label: 'New Bridge…', accelerator: 'CmdOrCtrl+B', click: () => actions.send('new-bridge') },
+        { type: 'separator' },
+        { label: 'Switch Lab / Host Mode…', accelerator: 'CmdOrCtrl+Shift+H', click: () => actions.send('switch-mode') },
+        { label: 'Restart the Helper', accelerator: 'CmdOrCtrl+Shift+R', click: () => actions.reloadHelper() },
+        { type: 'separator' },
+        { role: 'quit' },
+      ],
     },
     {
       label: 'Edit',
@@ -20,7 +32,10 @@ export function menuTemplate(actions: MenuActions, dev: boolean): MenuItemConstr
     {
       label: 'View',
       submenu: [
-        { role: 'resetZoom' },
+        { label: 'Refresh from the Kernel', accelerator: 'F5', click: () => actions.send('refresh') },
+        { label: 'Fit Graph in View', accelerator: 'CmdOrCtrl+0', click: () => actions.send('fit') },
+        { type: 'separator' },
+        { role: 'resetZoom', accelerator: 'CmdOrCtrl+Shift+0' },
         { role: 'zoomIn' },
         { role: 'zoomOut' },
         { type: 'separator' },

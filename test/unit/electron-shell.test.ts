@@ -89,10 +89,17 @@ describe('helper launch argv', () => {
 
 describe('application menu', () => {
   it('has File, Edit, View and Help, and DevTools only in development', () => {
-    const actions = { reloadHelper: vi.fn(), openDocs: vi.fn(), about: vi.fn() };
+    const actions = { send: vi.fn(), reloadHelper: vi.fn(), openDocs: vi.fn(), about: vi.fn() };
     expect(menuTemplate(actions, false).map((m) => m.label)).toEqual(['File', 'Edit', 'View', 'Help']);
     const roles = (dev: boolean) => JSON.stringify(menuTemplate(actions, dev));
     expect(roles(false)).not.toContain('toggleDevTools');
     expect(roles(true)).toContain('toggleDevTools');
+  });
+
+  it('hands the app’s own commands to the renderer', () => {
+    const actions = { send: vi.fn(), reloadHelper: vi.fn(), openDocs: vi.fn(), about: vi.fn() };
+    const file = menuTemplate(actions, false)[0]?.submenu as { label?: string; click?: () => void }[];
+    file.find((i) => i.label === 'New Namespace…')?.click?.();
+    expect(actions.send).toHaveBeenCalledWith('new-netns');
   });
 });
