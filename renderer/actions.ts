@@ -19,6 +19,9 @@ function guarded(namespaceId: string, ifname: string, action: RiskyAction, title
 }
 
 const label = (ns: Namespace | undefined) => (ns ? namespaceLabel(ns) : 'the namespace');
+type WhereParam = { namespace: string | null } | { namespaceId: string };
+const peer = (w: WhereParam) => ('namespaceId' in w ? { peerNamespaceId: w.namespaceId } : { peerNamespace: w.namespace });
+const destination = (w: WhereParam) => ('namespaceId' in w ? { toId: w.namespaceId } : { to: w.namespace });
 
 export async function createNamespace(name: string): Promise<boolean> {
   const created = await useTopology().request('netns.create', { name }, `Could not create namespace ${name}`);
@@ -46,7 +49,7 @@ export async function createVeth(name: string, peerName: string, namespaceId: st
   const topology = useTopology();
   const ok = await topology.request(
     'veth.create',
-    { name, peerName, namespace: topology.paramOf(namespaceId), peerNamespace: topology.paramOf(peerNamespaceId) },
+    { name, peerName, ...topology.whereOf(namespaceId), ...peer(topology.whereOf(peerNamespaceId)) },
     `Could not create the veth pair ${name}/${peerName}`,
   );
   return ok !== undefined;
@@ -54,7 +57,7 @@ export async function createVeth(name: string, peerName: string, namespaceId: st
 
 export async function createBridge(namespaceId: string, name: string): Promise<boolean> {
   const topology = useTopology();
-  return (await topology.request('bridge.create', { namespace: topology.paramOf(namespaceId), name }, `Could not create bridge ${name}`)) !== undefined;
+  return (await topology.request('bridge.create', { ...topology.whereOf(namespaceId), name }, `Could not create bridge ${name}`)) !== undefined;
 }
 
 /** Moves an interface and says plainly what the kernel did to it on the way. */
@@ -69,7 +72,7 @@ async function moveNow(fromId: string, ifname: string, toId: string): Promise<vo
   if (!to || fromId === toId) return;
   const moved = await topology.request(
     'link.move',
-    { namespace: topology.paramOf(fromId), ifname, to: topology.paramOf(toId) },
+    { ...topology.whereOf(fromId), ifname, ...destination(topology.whereOf(toId)) },
     `Could not move ${ifname} to ${label(to)}`,
   );
   if (!moved) return;
@@ -85,24 +88,24 @@ async function moveNow(fromId: string, ifname: string, toId: string): Promise<vo
 
 export async function setUp(namespaceId: string, ifname: string, up: boolean): Promise<void> {
   const topology = useTopology();
-  const act = async () => void (await topology.request('link.set', { namespace: topology.paramOf(namespaceId), ifname, up }, `Could not bring ${ifname} ${up ? 'up' : 'down'}`));
+  const act = async () => void (await topology.request('link.set', { ...topology.whereOf(namespaceId), ifname, up }, `Could not bring ${ifname} ${up ? 'up' : 'down'}`));
   await (up ? act() : guarded(namespaceId, ifname, 'down', `Bring ${ifname} down?`, act));
 }
 
 export async function addAddress(namespaceId: string, ifname: string, cidr: string): Promise<boolean> {
   const topology = useTopology();
-  return (await topology.request('addr.add', { namespace: topology.paramOf(namespaceId), ifname, cidr }, `Could not add ${cidr} to ${ifname}`)) !== undefined;
+  return (await topology.request('addr.add', { ...topology.whereOf(namespaceId), ifname, cidr }, `Could not add ${cidr} to ${ifname}`)) !== undefined;
 }
 
 export async function removeAddress(namespaceId: string, ifname: string, cidr: string): Promise<void> {
   const topology = useTopology();
-  await topology.request('addr.del', { namespace: topology.paramOf(namespaceId), ifname, cidr }, `Could not remove ${cidr} from ${ifname}`);
+  await topology.request('addr.del', { ...topology.whereOf(namespaceId), ifname, cidr }, `Could not remove ${cidr} from ${ifname}`);
 }
 
 export function deleteInterface(namespaceId: string, ifname: string): Promise<void> {
   return guarded(namespaceId, ifname, 'delete', `Delete ${ifname} from this machine?`, async () => {
     const topology = useTopology();
-    const ok = await topology.request('link.delete', { namespace: topology.paramOf(namespaceId), ifname }, `Could not delete ${ifname}`);
+    const ok = await topology.request('link.delete', { ...topology.whereOf(namespaceId), ifname }, `Could not delete ${ifname}`);
     if (ok) useUi().selection = { type: 'netns', id: namespaceId };
   });
 }

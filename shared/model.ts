@@ -62,6 +62,18 @@ export interface Route {
   scope: string | null;
 }
 
+/** A process that holds a namespace, and what its cgroup says it belongs to. */
+export interface Holder {
+  pid: number;
+  command: string;
+  runtime: 'docker' | 'podman' | 'containerd' | 'kubernetes' | 'systemd' | 'lxc' | null;
+  containerId: string | null;
+  podId: string | null;
+  unit: string | null;
+  /** "nginx — docker 3f2a9c1e5b7d, pid 4412" */
+  label: string;
+}
+
 export interface Namespace {
   /** The namespace's inode: stable for its whole life. */
   id: string;
@@ -73,14 +85,22 @@ export interface Namespace {
   routes: Route[];
   /** Set when the helper can see the namespace but not read it (e.g. another user's). */
   problem?: string;
+  /** Processes in it (the first few, lowest pid first); not listed for the helper's own. */
+  holders?: Holder[];
+  /** How many processes it has in all. */
+  holderCount?: number;
+  /** Where it is bind-mounted besides /run/netns (e.g. /run/docker/netns/…). */
+  mounts?: string[];
 }
 
 export interface Topology {
   namespaces: Namespace[];
 }
 
-/** Label shown for a namespace: its name, or "host" for the helper's own. */
-export function namespaceLabel(ns: Pick<Namespace, 'name' | 'root' | 'id'>): string {
+/** Label shown for a namespace: its name, "host" for the helper's own, or what holds it. */
+export function namespaceLabel(ns: Pick<Namespace, 'name' | 'root' | 'id' | 'holders'>): string {
   if (ns.name) return ns.name;
-  return ns.root ? 'host' : `netns ${ns.id}`;
+  if (ns.root) return 'host';
+  const holder = ns.holders?.[0];
+  return holder ? holder.label : `netns ${ns.id}`;
 }

@@ -49,6 +49,8 @@ export interface MethodResults {
   snapshot: Topology;
   'netns.create': Namespace;
   'netns.delete': { removedPeers: string[] };
+  'netns.spawn': { pid: number; namespaceId: string };
+  'netns.attach': Record<string, never>;
   'veth.create': Record<string, never>;
   'link.move': MoveResult;
   'link.set': Record<string, never>;

@@ -121,6 +121,37 @@ const impairmentFields = {
   rateKbit: z.number().int().min(8).max(100_000_000).optional(),
 };
 
+/** Where a call acts: a named namespace (null: the helper's own), or any namespace by its id. */
+export type Where = { name: string | null } | { id: string };
+
+/** A namespace id: its inode number, as `snapshot` reports it. */
+export const namespaceIdSchema = z.string().regex(/^\d{1,20}$/, 'must be a namespace id (its inode number) from snapshot');
+
+function whereOf(name: string | null | undefined, id: string | undefined): Where {
+  return id !== undefined ? { id } : { name: name ?? null };
+}
+
+type Check = (p: Record<string, unknown>) => { path: string; message: string } | null;
+
+/**
+ * A call that acts in one namespace: `namespace` (a name, or null for the
+ * helper's own) or `namespaceId`, never both; handed on as `where`.
+ */
+function located<S extends z.ZodRawShape>(shape: S, check?: Check) {
+  return z
+    .strictObject({ ...shape, namespace: namespaceSchema, namespaceId: namespaceIdSchema.optional() })
+    .superRefine((value, ctx) => {
+      const p = value as Record<string, unknown>;
+      if (p.namespace != null && p.namespaceId !== undefined) ctx.addIssue({ code: 'custom', path: ['namespaceId'], message: 'give namespace or namespaceId, not both' });
+      const problem = check?.(p);
+      if (problem) ctx.addIssue({ code: 'custom', path: [problem.path], message: problem.message });
+    })
+    .transform((value) => {
+      const { namespace, namespaceId, ...rest } = value as typeof value & { namespace?: string | null; namespaceId?: string };
+      return { ...rest, where: whereOf(namespace, namespaceId) } as Omit<typeof value, 'namespace' | 'namespaceId'> & { where: Where };
+    });
+}
+
 /** Methods the helper answers. */
 export const helperParamSchemas = {
   'helper.info': empty,
@@ -128,66 +159,41 @@ export const helperParamSchemas = {
   /** `reuse`: answer from the helper's last reading, kept current by events, instead of re-reading now. */
   snapshot: z.strictObject({ reuse: z.boolean().optional() }),
   'netns.create': z.strictObject({ name: netnsNameSchema }),
-  'netns.delete': z.strictObject({ name: netnsNameSchema }),
-  'veth.create': z.strictObject({
-    name: ifnameSchema,
-    peerName: ifnameSchema,
-    namespace: namespaceSchema,
-    peerNamespace: namespaceSchema,
-  }),
-  'link.move': z.strictObject({
-    namespace: namespaceSchema,
-    ifname: ifnameSchema,
-    to: netnsNameSchema.nullable(),
-    rename: ifnameSchema.optional(),
-  }),
-  'link.set': z
-    .strictObject({
-      namespace: namespaceSchema,
-      ifname: ifnameSchema,
-      up: z.boolean().optional(),
-      mtu: mtuSchema.optional(),
-      rename: ifnameSchema.optional(),
-    })
-    .refine((p) => p.up !== undefined || p.mtu !== undefined || p.rename !== undefined, {
-      message: 'give at least one of up, mtu, rename',
-      path: ['up'],
-    }),
-  'link.delete': z.strictObject({ namespace: namespaceSchema, ifname: ifnameSchema }),
-  'addr.add': z.strictObject({ namespace: namespaceSchema, ifname: ifnameSchema, cidr: cidrSchema }),
-  'addr.del': z.strictObject({ namespace: namespaceSchema, ifname: ifnameSchema, cidr: cidrSchema }),
-  'bridge.create': z.strictObject({ namespace: namespaceSchema, name: ifnameSchema }),
-  'link.setMaster': z.strictObject({
-    namespace: namespaceSchema,
-    ifname: ifnameSchema,
-    master: ifnameSchema.nullable(),
-  }),
-  'route.add': z
-    .strictObject({
-      namespace: namespaceSchema,
-      to: routeTargetSchema,
-      via: addressSchema.optional(),
-      dev: ifnameSchema.optional(),
-    })
-    .refine((p) => p.via !== undefined || p.dev !== undefined, {
-      message: 'give via, dev or both',
-      path: ['via'],
-    }),
-  'route.del': z.strictObject({
-    namespace: namespaceSchema,
-    to: routeTargetSchema,
-    via: addressSchema.optional(),
-    dev: ifnameSchema.optional(),
-  }),
-  'ping.start': z.strictObject({
-    namespace: namespaceSchema,
+  /** A named namespace by name; an unnamed one the helper started (netns.spawn) by id. */
+  'netns.delete': z
+    .strictObject({ name: netnsNameSchema.optional(), namespaceId: namespaceIdSchema.optional() })
+    .refine((p) => (p.name === undefined) !== (p.namespaceId === undefined), { message: 'give name or namespaceId', path: ['name'] }),
+  /** Lab only: an unnamed namespace held by a process, the way a container's is. */
+  'netns.spawn': empty,
+  'netns.attach': z.strictObject({ pid: z.number().int().min(1).max(2 ** 22), name: netnsNameSchema }),
+  'veth.create': located(
+    { name: ifnameSchema, peerName: ifnameSchema, peerNamespace: namespaceSchema, peerNamespaceId: namespaceIdSchema.optional() },
+    (p) => (p.peerNamespace != null && p.peerNamespaceId !== undefined ? { path: 'peerNamespaceId', message: 'give peerNamespace or peerNamespaceId, not both' } : null),
+  ).transform(({ peerNamespace, peerNamespaceId, ...rest }) => ({ ...rest, peerWhere: whereOf(peerNamespace, peerNamespaceId) })),
+  'link.move': located(
+    { ifname: ifnameSchema, to: netnsNameSchema.nullable().optional(), toId: namespaceIdSchema.optional(), rename: ifnameSchema.optional() },
+    (p) => ((p.to === undefined) === (p.toId === undefined) ? { path: 'to', message: 'give to (a name, or null for the helper\'s own namespace) or toId' } : null),
+  ).transform(({ to, toId, ...rest }) => ({ ...rest, toWhere: whereOf(to, toId) })),
+  'link.set': located(
+    { ifname: ifnameSchema, up: z.boolean().optional(), mtu: mtuSchema.optional(), rename: ifnameSchema.optional() },
+    (p) => (p.up === undefined && p.mtu === undefined && p.rename === undefined ? { path: 'up', message: 'give at least one of up, mtu, rename' } : null),
+  ),
+  'link.delete': located({ ifname: ifnameSchema }),
+  'addr.add': located({ ifname: ifnameSchema, cidr: cidrSchema }),
+  'addr.del': located({ ifname: ifnameSchema, cidr: cidrSchema }),
+  'bridge.create': located({ name: ifnameSchema }),
+  'link.setMaster': located({ ifname: ifnameSchema, master: ifnameSchema.nullable() }),
+  'route.add': located({ to: routeTargetSchema, via: addressSchema.optional(), dev: ifnameSchema.optional() }, (p) =>
+    p.via === undefined && p.dev === undefined ? { path: 'via', message: 'give via, dev or both' } : null,
+  ),
+  'route.del': located({ to: routeTargetSchema, via: addressSchema.optional(), dev: ifnameSchema.optional() }),
+  'ping.start': located({
     target: addressSchema,
     count: z.number().int().min(1).max(1000).optional(),
     intervalMs: z.number().int().min(200).max(60000).optional(),
   }),
   'ping.stop': z.strictObject({ pingId: z.string().min(1).max(64) }),
-  'capture.start': z.strictObject({
-    namespace: namespaceSchema,
+  'capture.start': located({
     ifname: ifnameSchema,
     filter: bpfSchema.optional(),
     maxPackets: z.number().int().min(1).max(100000).optional(),
@@ -195,13 +201,12 @@ export const helperParamSchemas = {
   'capture.stop': z.strictObject({ captureId: z.string().min(1).max(64) }),
   'capture.save': z.strictObject({ captureId: z.string().min(1).max(64), path: savePathSchema }),
   'capture.wireshark': z.strictObject({ captureId: z.string().min(1).max(64) }),
-  'netem.set': z
-    .strictObject({ namespace: namespaceSchema, ifname: ifnameSchema, ...impairmentFields })
-    .refine((p) => Object.keys(impairmentFields).some((k) => p[k as keyof typeof impairmentFields] !== undefined), {
-      message: 'give at least one of delayMs, jitterMs, lossPercent, duplicatePercent, rateKbit',
-      path: ['delayMs'],
-    }),
-  'netem.clear': z.strictObject({ namespace: namespaceSchema, ifname: ifnameSchema }),
+  'netem.set': located({ ifname: ifnameSchema, ...impairmentFields }, (p) =>
+    Object.keys(impairmentFields).some((k) => p[k] !== undefined)
+      ? null
+      : { path: 'delayMs', message: 'give at least one of delayMs, jitterMs, lossPercent, duplicatePercent, rateKbit' },
+  ),
+  'netem.clear': located({ ifname: ifnameSchema }),
 } as const;
 
 /** Methods the host process answers itself (Electron main; the web bridge refuses them). */

@@ -1,6 +1,7 @@
 // What every action gets: the process runner, the snapshot reader and a way to notify.
-import type { HelperMode, NotificationName, Notifications } from '../../shared/protocol';
-import type { IpRunner } from './ip';
+import { ErrorCode, RpcError, type HelperMode, type NotificationName, type Notifications } from '../../shared/protocol';
+import type { Where } from '../../shared/schemas';
+import type { IpRunner, NsRef } from './ip';
 import type { Snapshotter } from './snapshot';
 
 export interface Context {
@@ -12,12 +13,30 @@ export interface Context {
   notify<N extends NotificationName>(name: N, params: Notifications[N]): void;
 }
 
-/** The `netns` argument of `ip link set … netns X` for a namespace name (null = the helper's own). */
-export function netnsTarget(ctx: Context, name: string | null | undefined): string {
-  return name ?? String(ctx.selfPid);
+/** The namespace a call acts in, ready for the process runner. */
+export function target(ctx: Context, where: Where): NsRef {
+  if ('name' in where) return where.name;
+  const entry = ctx.snapshots.entry(where.id);
+  if (!entry) throw new RpcError({ code: ErrorCode.NotFound, message: `There is no network namespace with id ${where.id} (any more).`, data: { field: 'namespaceId' } });
+  if (entry.root) return null;
+  return entry.name ?? { path: entry.path as string, id: entry.id };
 }
 
-/** A change runs in the named namespace (null/undefined = the helper's own) and is logged. */
-export function change(ctx: Context, args: string[], namespace: string | null | undefined) {
-  return ctx.ip.check('ip', args, { namespace: namespace ?? null, log: true });
+/** The `netns` argument of `ip link set … netns X`: a name, the helper's pid for its own, or a path. */
+export function netnsArg(ctx: Context, where: Where): string {
+  const ref = target(ctx, where);
+  if (ref === null) return String(ctx.selfPid);
+  return typeof ref === 'string' ? ref : ref.path;
+}
+
+/** Whether two places are the same namespace. */
+export function sameNamespace(ctx: Context, a: Where, b: Where): boolean {
+  const x = target(ctx, a);
+  const y = target(ctx, b);
+  return (typeof x === 'object' && x !== null ? x.id : x) === (typeof y === 'object' && y !== null ? y.id : y);
+}
+
+/** A change runs in the namespace the call names and is logged. */
+export function change(ctx: Context, args: string[], where: Where) {
+  return ctx.ip.check('ip', args, { namespace: target(ctx, where), log: true });
 }

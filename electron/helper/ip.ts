@@ -19,9 +19,16 @@ export interface RunResult {
   exitCode: number;
 }
 
+/** A namespace to run in: a /run/netns name, null for the helper's own, or any by a path to it. */
+export type NsRef = string | null | { path: string; id: string };
+
+/** How the command log names a namespace: its name, null for the helper's own, its id otherwise. */
+export function nsLabel(ref: NsRef): string | null {
+  return ref === null || typeof ref === 'string' ? ref : ref.id;
+}
+
 export interface RunOptions {
-  /** Named namespace to run in; null for the helper's own. */
-  namespace: string | null;
+  namespace: NsRef;
   /** Text fed to stdin (for `-batch -`). */
   input?: string;
   /** Changes are logged as `command` notifications; queries are not. */
@@ -33,9 +40,14 @@ export interface Counters {
   spawned: number;
 }
 
-/** argv for `program args…` inside `namespace`: `ip -n` for ip, `ip netns exec` otherwise. */
-export function namespacedArgv(program: string, args: readonly string[], namespace: string | null): string[] {
+/**
+ * argv for `program args…` inside a namespace: `ip -n` for ip, `ip netns exec`
+ * otherwise, and nsenter for one without a name (it leaves no trace behind,
+ * unlike `ip netns attach`).
+ */
+export function namespacedArgv(program: string, args: readonly string[], namespace: NsRef): string[] {
   if (namespace === null) return [program, ...args];
+  if (typeof namespace !== 'string') return ['nsenter', `--net=${namespace.path}`, '--', program, ...args];
   if (program === 'ip') return ['ip', '-n', namespace, ...args];
   return ['ip', 'netns', 'exec', namespace, program, ...args];
 }
@@ -74,7 +86,7 @@ export class IpRunner {
       this.emit({
         id: this.nextId++,
         argv,
-        namespace: options.namespace,
+        namespace: nsLabel(options.namespace),
         exitCode,
         stderr,
         durationMs: Math.round((performance.now() - started) * 10) / 10,
@@ -89,7 +101,7 @@ export class IpRunner {
     if (result.exitCode !== 0) {
       throw commandError({
         argv: namespacedArgv(program, args, options.namespace),
-        namespace: options.namespace,
+        namespace: nsLabel(options.namespace),
         exitCode: result.exitCode,
         stderr: result.stderr,
       });
@@ -98,7 +110,7 @@ export class IpRunner {
   }
 
   /** Starts a long-running process (ping); the caller reads its output and waits. */
-  start(program: string, args: readonly string[], namespace: string | null): { argv: string[]; process: ResultPromise<{ reject: false; env: NodeJS.ProcessEnv; extendEnv: false }> } {
+  start(program: string, args: readonly string[], namespace: NsRef): { argv: string[]; process: ResultPromise<{ reject: false; env: NodeJS.ProcessEnv; extendEnv: false }> } {
     const argv = namespacedArgv(program, args, namespace);
     this.counters.spawned++;
     const child = execa(argv[0] as string, argv.slice(1), { reject: false, env: processEnv, extendEnv: false });
@@ -106,7 +118,7 @@ export class IpRunner {
   }
 
   /** Reports a finished long-running process to the command log. */
-  logFinished(argv: string[], namespace: string | null, exitCode: number, stderr: string, durationMs: number): void {
-    this.emit({ id: this.nextId++, argv, namespace, exitCode, stderr, durationMs: Math.round(durationMs) });
+  logFinished(argv: string[], namespace: NsRef, exitCode: number, stderr: string, durationMs: number): void {
+    this.emit({ id: this.nextId++, argv, namespace: nsLabel(namespace), exitCode, stderr, durationMs: Math.round(durationMs) });
   }
 }

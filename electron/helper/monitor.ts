@@ -4,6 +4,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Topology } from '../../shared/model';
+import type { Where } from '../../shared/schemas';
 import type { IpRunner } from './ip';
 import { parseMonitorLine, type MonitorEvent } from './parse';
 import { NETNS_DIR, type Snapshotter } from './snapshot';
@@ -11,16 +12,16 @@ import { NETNS_DIR, type Snapshotter } from './snapshot';
 /** Events closer together than this are read as one burst (a move touches two namespaces). */
 const SETTLE_MS = 12;
 
-/** Which namespace an event touched: null = the helper's own, a name, or undefined when unknown. */
-export function touchedBy(event: MonitorEvent, nameOfNsid: (nsid: number) => string | null | undefined): { at: string | null | undefined; also: string | null | undefined } {
-  const at = event.where.kind === 'current' ? null : event.where.kind === 'nsid' ? nameOfNsid(event.where.nsid) : undefined;
+/** Which namespaces an event touched; undefined where the helper cannot tell. */
+export function touchedBy(event: MonitorEvent, whereOfNsid: (nsid: number) => Where | undefined): { at: Where | undefined; also: Where | null | undefined } {
+  const at = event.where.kind === 'current' ? { name: null } : event.where.kind === 'nsid' ? whereOfNsid(event.where.nsid) : undefined;
   const moved = event.movedTo;
-  const also = !moved ? null : 'name' in moved ? moved.name : nameOfNsid(moved.nsid);
+  const also = !moved ? null : 'name' in moved ? { name: moved.name } : whereOfNsid(moved.nsid);
   return { at, also };
 }
 
 export class TopologyWatcher {
-  private touched = new Set<string | null>();
+  private touched: Where[] = [];
   private everything = false;
   private timer: NodeJS.Timeout | undefined;
   private stopMonitor: (() => void) | undefined;
@@ -59,20 +60,20 @@ export class TopologyWatcher {
 
   private onLine(line: string): void {
     const event = parseMonitorLine(line);
-    const { at, also } = touchedBy(event, (nsid) => this.snapshots.nameOfNsid(nsid));
-    if (event.nsidChange) this.touch(null);
-    // An nsid we cannot name yet: read everything rather than miss the change.
+    const { at, also } = touchedBy(event, (nsid) => this.snapshots.whereOfNsid(nsid));
+    if (event.nsidChange) this.touch({ name: null });
+    // An nsid we cannot place yet: read everything rather than miss the change.
     if (at === undefined && event.where.kind === 'nsid') this.touchAll();
     else this.touch(at);
     if (event.movedTo) {
       if (also === undefined) this.touchAll();
-      else this.touch(also);
+      else if (also) this.touch(also);
     }
   }
 
-  /** Marks a namespace (null = the helper's own) for re-reading; undefined only re-lists /run/netns. */
-  private touch(name: string | null | undefined): void {
-    if (name !== undefined) this.touched.add(name);
+  /** Marks a namespace for re-reading; undefined only re-lists the namespaces. */
+  private touch(where: Where | undefined): void {
+    if (where) this.touched.push(where);
     if (!this.timer) this.timer = setTimeout(() => this.flush(), SETTLE_MS);
   }
 
@@ -85,7 +86,7 @@ export class TopologyWatcher {
     this.timer = undefined;
     const names = this.touched;
     const everything = this.everything;
-    this.touched = new Set();
+    this.touched = [];
     this.everything = false;
     this.flushing = this.flushing.then(() =>
       this.enqueue(async () => {

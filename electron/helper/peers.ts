@@ -1,5 +1,5 @@
 // Veth peer resolution across namespaces. Pure: works on parsed snapshots.
-import type { Impairment, Link, Namespace, PeerRef } from '../../shared/model';
+import type { Holder, Impairment, Link, Namespace, PeerRef } from '../../shared/model';
 import type { RawLink } from './parse';
 
 export interface RawNamespace {
@@ -11,6 +11,9 @@ export interface RawNamespace {
   /** This namespace's own nsid table: nsid → name of the namespace (null if unnamed). */
   nsids: Map<number, string | null>;
   problem?: string;
+  holders?: Holder[];
+  holderCount?: number;
+  mounts?: string[];
 }
 
 /**
@@ -64,6 +67,8 @@ export function resolveTopology(all: readonly RawNamespace[], impairmentOf: Impa
     name: ns.name,
     root: ns.root,
     ...(ns.problem ? { problem: ns.problem } : {}),
+    ...(!ns.root && ns.holderCount ? { holders: ns.holders ?? [], holderCount: ns.holderCount } : {}),
+    ...(ns.mounts?.length ? { mounts: ns.mounts } : {}),
     routes: ns.routes,
     links: ns.links.map((raw): Link => {
       const { linkIndex: _i, linkNetnsid: _n, linkName: _l, qdisc, ...link } = raw;

@@ -1,16 +1,16 @@
 // Wires validated calls to actions, keeps mutations in order and tells the
 // client what changed after each one (and on a periodic reconcile).
 import type { HelperMode, MethodResults, NotificationName, Notifications } from '../../shared/protocol';
-import type { HelperMethodName as MethodName, ValidParams } from '../../shared/schemas';
+import type { HelperMethodName as MethodName, ValidParams, Where } from '../../shared/schemas';
 import { addAddress, addRoute, deleteAddress, deleteRoute } from './actions/addr';
 import { createBridge, createVeth, deleteLink, moveLink, setLink, setMaster } from './actions/link';
-import { createNetns, deleteNetns } from './actions/netns';
+import { attachNetns, createNetns, deleteNetns, Spawned } from './actions/netns';
 import { Captures } from './actions/capture';
 import { clearImpairment, setImpairment } from './actions/impair';
 import { Pings } from './actions/ping';
-import type { Context } from './context';
+import { target, type Context } from './context';
 import { isEmptyChange, TopologyDiffer } from './diff';
-import { IpRunner, processEnv } from './ip';
+import { IpRunner, nsLabel, processEnv } from './ip';
 import { TopologyWatcher } from './monitor';
 import { establishedLocalAddresses } from './parse';
 import { Snapshotter } from './snapshot';
@@ -41,6 +41,7 @@ export class HelperService {
   private readonly ctx: Context;
   private readonly pings: Pings;
   private readonly captures: Captures;
+  private readonly spawned: Spawned;
   private readonly differ = new TopologyDiffer();
   private readonly handlers: Handlers;
   private queue: Promise<unknown> = Promise.resolve();
@@ -55,8 +56,11 @@ export class HelperService {
     this.watcher = new TopologyWatcher(this.ip, snapshots, (work) => this.enqueue(work), (t) => this.publish(t));
     this.pings = new Pings(this.ctx);
     this.captures = new Captures(this.ctx);
-    const remember = (namespace: string | null | undefined, ifname: string) => (impairment: Impairment | null) =>
-      snapshots.rememberImpairment(namespace ?? null, ifname, impairment);
+    this.spawned = new Spawned(this.ctx);
+    const remember = (where: Where, ifname: string) => (impairment: Impairment | null) => {
+      const ref = target(ctx, where);
+      snapshots.rememberImpairment(nsLabel(ref), ifname, impairment);
+    };
     const ctx = this.ctx;
     this.handlers = {
       'helper.info': async () => ({
@@ -76,7 +80,9 @@ export class HelperService {
       }),
       snapshot: async (p) => this.snapshot(p.reuse === true),
       'netns.create': (p) => createNetns(ctx, p),
-      'netns.delete': (p) => deleteNetns(ctx, p, async (ns) => void (await Promise.all([this.pings.jobs.stopIn(ns), this.captures.jobs.stopIn(ns)]))),
+      'netns.delete': (p) => deleteNetns(ctx, p, async (ns) => void (await Promise.all([this.pings.jobs.stopIn(ns), this.captures.jobs.stopIn(ns)])), this.spawned),
+      'netns.spawn': () => this.spawned.spawn(),
+      'netns.attach': (p) => attachNetns(ctx, p),
       'veth.create': (p) => createVeth(ctx, p),
       'link.move': (p) => moveLink(ctx, p),
       'link.set': (p) => setLink(ctx, p),
@@ -93,8 +99,8 @@ export class HelperService {
       'capture.stop': (p) => this.captures.stop(p),
       'capture.save': (p) => this.captures.save(p),
       'capture.wireshark': (p) => this.captures.wireshark(p, findWireshark()),
-      'netem.set': (p) => setImpairment(ctx, p, remember(p.namespace, p.ifname)),
-      'netem.clear': (p) => clearImpairment(ctx, p, remember(p.namespace, p.ifname)),
+      'netem.set': (p) => setImpairment(ctx, p, remember(p.where, p.ifname)),
+      'netem.clear': (p) => clearImpairment(ctx, p, remember(p.where, p.ifname)),
     };
   }
 
@@ -131,9 +137,9 @@ export class HelperService {
   }
 
   /** Re-reads what a change touched (everything when that is not known) and publishes the difference. */
-  async announce(names: (string | null)[] | 'all' = 'all'): Promise<void> {
+  async announce(places: Where[] | 'all' = 'all'): Promise<void> {
     try {
-      this.publish(names === 'all' ? await this.ctx.snapshots.take() : await this.ctx.snapshots.refresh(names));
+      this.publish(places === 'all' ? await this.ctx.snapshots.take() : await this.ctx.snapshots.refresh(places));
     } catch (error) {
       console.error('netns-explorer helper: re-reading the topology failed:', error);
     }
@@ -156,7 +162,7 @@ export class HelperService {
   async shutdown(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.watcher.stop();
-    await Promise.all([this.pings.jobs.stopAll(), this.captures.dispose()]);
+    await Promise.all([this.pings.jobs.stopAll(), this.captures.dispose(), this.spawned.jobs.stopAll()]);
     this.ctx.snapshots.dispose();
   }
 
@@ -194,15 +200,12 @@ function findWireshark(): string | null {
 }
 
 /** The namespaces a change can have altered; 'all' when it is not that simple. */
-function touchedBy<M extends MethodName>(method: M, params: ValidParams[M]): (string | null)[] | 'all' {
+function touchedBy<M extends MethodName>(method: M, params: ValidParams[M]): Where[] | 'all' {
   // A new namespace is picked up by the listing; a deleted one may take veth ends elsewhere with it.
-  if (method === 'netns.create') return [];
+  if (method === 'netns.create' || method === 'netns.spawn' || method === 'netns.attach') return [];
   if (method === 'netns.delete') return 'all';
-  const p = params as { namespace?: string | null; peerNamespace?: string | null; to?: unknown };
-  const names: (string | null)[] = [p.namespace ?? null];
-  if (method === 'veth.create') names.push(p.peerNamespace ?? null);
-  if (method === 'link.move') names.push((p.to as string | null) ?? null);
-  return names;
+  const p = params as { where?: Where; peerWhere?: Where; toWhere?: Where };
+  return [p.where, p.peerWhere, p.toWhere].filter((w): w is Where => w !== undefined);
 }
 
 declare const __NETNS_EXPLORER_VERSION__: string;

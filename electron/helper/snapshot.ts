@@ -1,12 +1,14 @@
 // Reads the topology: one `ip -batch` process per namespace, a few at a time,
 // keeping the last reading of each so an event re-reads only what it touched.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, readFile, readlink, stat } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Impairment, Namespace, Topology } from '../../shared/model';
-import type { IpRunner } from './ip';
+import type { Holder, Impairment, Namespace, Topology } from '../../shared/model';
+import type { Where } from '../../shared/schemas';
+import type { IpRunner, NsRef } from './ip';
 import { failedBatchLines, parseNsidTable, parseSnapshotBatch, parseSnapshotProcess, QUERY_LINES, ROOT_QUERY_LINES, type NamespaceQuery } from './parse';
+import { holderLabel, parseCgroup, parseNsfsMounts } from './holders';
 import { resolveTopology, type RawNamespace } from './peers';
 
 export const NETNS_DIR = '/run/netns';
@@ -18,27 +20,89 @@ export interface NamespaceEntry {
   id: string;
   name: string | null;
   root: boolean;
+  /** For an unnamed namespace: a path that opens it (a holder's /proc/PID/ns/net, or a bind mount). */
+  path: string | null;
+  holders: Holder[];
+  holderCount: number;
+  mounts: string[];
 }
 
-/** The helper's own namespace and every live named one under /run/netns. */
+/** Holders listed per namespace; the count says how many there are in all. */
+const HOLDERS_SHOWN = 8;
+
+async function readText(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** Every process's network namespace, by inode (unreadable processes are skipped). */
+async function processesByNamespace(): Promise<Map<string, number[]>> {
+  const byNs = new Map<string, number[]>();
+  const pids = (await readdir('/proc')).filter((d) => /^\d+$/.test(d)).map(Number);
+  await mapLimit(pids, 32, async (pid) => {
+    try {
+      const link = await readlink(`/proc/${pid}/ns/net`);
+      const id = /net:\[(\d+)\]/.exec(link)?.[1];
+      if (!id) return;
+      const list = byNs.get(id) ?? [];
+      list.push(pid);
+      byNs.set(id, list);
+    } catch {
+      // Gone, or not ours to look at.
+    }
+  });
+  for (const list of byNs.values()) list.sort((x, y) => x - y);
+  return byNs;
+}
+
+async function describeHolders(pids: readonly number[]): Promise<Holder[]> {
+  return Promise.all(
+    pids.slice(0, HOLDERS_SHOWN).map(async (pid) => {
+      const command = (await readText(`/proc/${pid}/comm`)).trim() || '?';
+      const identity = parseCgroup(await readText(`/proc/${pid}/cgroup`));
+      return { pid, command, ...identity, label: holderLabel(command, pid, identity) };
+    }),
+  );
+}
+
+/**
+ * Every network namespace the helper can see: its own, the named ones under
+ * /run/netns, those bind-mounted elsewhere (docker, CNI), and those only
+ * processes hold (containers, services). Listing starts no process.
+ */
 export async function listNamespaces(): Promise<NamespaceEntry[]> {
   const self = await stat('/proc/self/ns/net');
-  const entries: NamespaceEntry[] = [{ id: String(self.ino), name: null, root: true }];
+  const rootId = String(self.ino);
+  const byNs = await processesByNamespace();
+  const mounts = parseNsfsMounts(await readText('/proc/self/mountinfo'));
+  const entries: NamespaceEntry[] = [{ id: rootId, name: null, root: true, path: null, holders: [], holderCount: byNs.get(rootId)?.length ?? 0, mounts: [] }];
+  const seen = new Set([rootId]);
   let names: string[] = [];
   try {
     names = (await readdir(NETNS_DIR)).sort();
   } catch {
-    return entries;
+    // No /run/netns: nothing is named.
   }
+  const add = async (id: string, name: string | null, path: string | null) => {
+    seen.add(id);
+    const pids = byNs.get(id) ?? [];
+    const elsewhere = mounts.filter((m) => m.id === id && !m.mountPoint.startsWith(`${NETNS_DIR}/`)).map((m) => m.mountPoint);
+    entries.push({ id, name, root: false, path, holders: await describeHolders(pids), holderCount: pids.length, mounts: elsewhere });
+  };
   for (const name of names) {
     try {
       const st = await stat(`${NETNS_DIR}/${name}`);
       // A live entry is a bind mount of an nsfs inode; a stale one is a plain file.
-      if (st.dev === self.dev) entries.push({ id: String(st.ino), name, root: false });
+      if (st.dev === self.dev && !seen.has(String(st.ino))) await add(String(st.ino), name, null);
     } catch {
       // Deleted while we listed: not part of this snapshot.
     }
   }
+  for (const mount of mounts) if (!seen.has(mount.id)) await add(mount.id, null, mount.mountPoint);
+  for (const [id, pids] of byNs) if (!seen.has(id)) await add(id, null, `/proc/${pids[0]}/ns/net`);
   return entries;
 }
 
@@ -68,6 +132,19 @@ export class Snapshotter {
 
   private queryFile: string | null = null;
 
+  /** The runner's way into an entry's namespace. */
+  private ref(entry: NamespaceEntry): NsRef {
+    if (entry.root) return null;
+    return entry.name ?? { path: entry.path as string, id: entry.id };
+  }
+
+  private entries = new Map<string, NamespaceEntry>();
+
+  /** The last listing's entry for a namespace id. */
+  entry(id: string): NamespaceEntry | undefined {
+    return this.entries.get(id);
+  }
+
   private linesFor(entry: NamespaceEntry): string[] {
     return entry.root ? ROOT_QUERY_LINES : QUERY_LINES;
   }
@@ -75,7 +152,7 @@ export class Snapshotter {
   /** One namespace, one process: `ip [-n NAME] -j -d -batch -`. */
   private async query(entry: NamespaceEntry): Promise<RawNamespace | null> {
     const input = `${this.linesFor(entry).join('\n')}\n`;
-    const result = await this.ip.run('ip', ['-j', '-d', '-batch', '-'], { namespace: entry.name, input, log: false });
+    const result = await this.ip.run('ip', ['-j', '-d', '-batch', '-'], { namespace: this.ref(entry), input, log: false });
     if (result.exitCode !== 0 && !result.stdout) {
       // Gone since we listed it: leave it out. Still there: show it, and why it cannot be read.
       const still = (await listNamespaces()).some((e) => e.id === entry.id);
@@ -94,7 +171,7 @@ export class Snapshotter {
   }
 
   private resolved(): Topology {
-    return { namespaces: resolveTopology([...this.cache.values()], (ns, ifname) => this.impairments.get(`${ns.name ?? ''}/${ifname}`) ?? null) };
+    return { namespaces: resolveTopology([...this.cache.values()], (ns, ifname) => this.impairments.get(`${ns.root ? '' : ns.name ?? ns.id}/${ifname}`) ?? null) };
   }
 
   /**
@@ -142,16 +219,26 @@ export class Snapshotter {
     return [{ ...native, ...parsed.native }, ...children.map((c, i) => ({ ...c, ...(parsed.children[i] as NamespaceQuery) }))];
   }
 
-  /** Re-reads every namespace. */
+  /** Lists namespaces and remembers the listing, for ids given by clients. */
+  private async list(): Promise<NamespaceEntry[]> {
+    const entries = await listNamespaces();
+    this.entries = new Map(entries.map((e) => [e.id, e]));
+    return entries;
+  }
+
+  /** Re-reads every namespace: named ones in batch groups, unnamed ones through nsenter, one process each. */
   async take(): Promise<Topology> {
     const started = performance.now();
-    const entries = await listNamespaces();
+    const entries = await this.list();
     await this.greet(entries);
-    const groups = Math.min(PARENTS, entries.length);
+    const named = entries.filter((e) => e.root || e.name !== null);
+    const unnamed = entries.filter((e) => !e.root && e.name === null);
+    const groups = Math.min(PARENTS, named.length);
     const raw = (
-      await Promise.all(
-        entries.slice(0, groups).map((native, g) => this.queryGroup(native, entries.filter((_, i) => i >= groups && (i - groups) % groups === g))),
-      )
+      await Promise.all([
+        ...named.slice(0, groups).map((native, g) => this.queryGroup(native, named.filter((_, i) => i >= groups && (i - groups) % groups === g))),
+        mapLimit(unnamed, PARALLEL_QUERIES, (e) => this.query(e)),
+      ])
     ).flat();
     this.cache = new Map(raw.filter((n): n is RawNamespace => n !== null).map((n) => [n.id, n]));
     const topology = await this.resolvedFully();
@@ -172,16 +259,18 @@ export class Snapshotter {
    * Re-reads only the named namespaces (null = the helper's own) and any that
    * appeared since; drops those that disappeared. Listing costs no process.
    */
-  async refresh(names: Iterable<string | null>): Promise<Topology> {
-    const wanted = new Set(names);
-    const entries = await listNamespaces();
+  async refresh(targets: Iterable<Where>): Promise<Topology> {
+    const list = [...targets];
+    const wanted = new Set(list.filter((t): t is { name: string | null } => 'name' in t).map((t) => t.name));
+    const wantedIds = new Set(list.filter((t): t is { id: string } => 'id' in t).map((t) => t.id));
+    const entries = await this.list();
     const fresh = entries.filter((e) => !this.cache.has(e.id));
     await this.greet(fresh);
     // A newcomer may have just been given an nsid: re-read the table that holds it.
     if (fresh.some((e) => !e.root)) wanted.add(null);
     const live = new Set(entries.map((e) => e.id));
     for (const id of [...this.cache.keys()]) if (!live.has(id)) this.cache.delete(id);
-    const todo = entries.filter((e) => !this.cache.has(e.id) || wanted.has(e.root ? null : e.name));
+    const todo = entries.filter((e) => !this.cache.has(e.id) || wantedIds.has(e.id) || (e.name !== null || e.root ? wanted.has(e.root ? null : e.name) : false));
     const raw = await mapLimit(todo, PARALLEL_QUERIES, (e) => this.query(e));
     for (const [i, entry] of todo.entries()) {
       const ns = raw[i];
@@ -191,10 +280,18 @@ export class Snapshotter {
     return this.resolvedFully();
   }
 
-  /** Name of the namespace the helper's own nsid table gives `nsid`, if any. */
-  nameOfNsid(nsid: number): string | null | undefined {
+  /**
+   * The namespace behind an nsid of the helper's own: by the name its nsid
+   * table gives, else through a veth of the helper's whose peer sits there.
+   */
+  whereOfNsid(nsid: number): Where | undefined {
     const root = [...this.cache.values()].find((n) => n.root);
-    return root?.nsids.get(nsid);
+    const name = root?.nsids.get(nsid);
+    if (name) return { name };
+    const link = root?.links.find((l) => l.linkNetnsid === nsid);
+    if (!link || !root) return undefined;
+    const peer = resolveTopology([...this.cache.values()]).find((n) => n.root)?.links.find((l) => l.ifname === link.ifname)?.peer;
+    return peer ? { id: peer.namespaceId } : undefined;
   }
 
   /** Whether the helper's own namespace has an nsid for `name`. */
@@ -205,7 +302,7 @@ export class Snapshotter {
 
   /** One namespace by name (null = the helper's own), re-read with its peers resolved. */
   async namespace(name: string | null): Promise<Namespace | undefined> {
-    const topology = await this.refresh([name]);
+    const topology = await this.refresh([{ name }]);
     return topology.namespaces.find((n) => (name === null ? n.root : n.name === name));
   }
 

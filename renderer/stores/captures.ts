@@ -48,7 +48,7 @@ export const useCaptures = defineStore('captures', () => {
     const ns = topology.byId(namespaceId);
     if (!ns) return false;
     try {
-      const { captureId } = await useClient().call('capture.start', { namespace: topology.paramOf(namespaceId), ifname, ...(filter ? { filter } : {}) });
+      const { captureId } = await useClient().call('capture.start', { ...topology.whereOf(namespaceId), ifname, ...(filter ? { filter } : {}) });
       list.value.push({ id: captureId, namespaceId, ifname, label: `${namespaceLabel(ns)}/${ifname}`, filter, packets: [], total: 0, done: null });
       selectedId.value = captureId;
       const ui = useUi();

@@ -61,7 +61,7 @@ export const usePings = defineStore('pings', () => {
     const owner = ownerOfAddress(topology.namespaces, address);
     path.value = owner ? cablesOnPath(topology.graph.cables, namespaceId, owner.id) : [];
     try {
-      const result = await useClient().call('ping.start', { namespace: ns.root ? null : ns.name, target: address, count, intervalMs: 1000 });
+      const result = await useClient().call('ping.start', { ...topology.whereOf(ns.id), target: address, count, intervalMs: 1000 });
       pingId.value = result.pingId;
       for (const replay of early.splice(0)) replay();
     } catch (error) {

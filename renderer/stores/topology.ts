@@ -28,10 +28,11 @@ export const useTopology = defineStore('topology', () => {
 
   const byId = (id: string) => byIdMap.value.get(id);
   const byName = (name: string | null) => namespaces.value.find((n) => (name === null ? n.root : n.name === name));
-  /** The `namespace` parameter for a namespace: null for the helper's own. */
-  const paramOf = (id: string): string | null => {
+  /** How a call names a namespace: by name (null for the helper's own), or by id when it has no name. */
+  const whereOf = (id: string): { namespace: string | null } | { namespaceId: string } => {
     const ns = byId(id);
-    return !ns || ns.root ? null : ns.name;
+    if (!ns || ns.root) return { namespace: null };
+    return ns.name !== null ? { namespace: ns.name } : { namespaceId: ns.id };
   };
 
   /** Takes a full reading, keeping the objects of namespaces that did not change so their cards do not re-render. */
@@ -86,5 +87,5 @@ export const useTopology = defineStore('topology', () => {
     }
   }
 
-  return { namespaces, graph, root, pristine, loaded, busy, status, info, loadInfo, byId, byName, paramOf, replaceAll, applyChange, refresh, request };
+  return { namespaces, graph, root, pristine, loaded, busy, status, info, loadInfo, byId, byName, whereOf, replaceAll, applyChange, refresh, request };
 });

@@ -5,12 +5,12 @@ import { change, type Context } from '../context';
 type Empty = Record<string, never>;
 
 export async function addAddress(ctx: Context, p: ValidParams['addr.add']): Promise<Empty> {
-  await change(ctx, ['address', 'add', p.cidr, 'dev', p.ifname], p.namespace);
+  await change(ctx, ['address', 'add', p.cidr, 'dev', p.ifname], p.where);
   return {};
 }
 
 export async function deleteAddress(ctx: Context, p: ValidParams['addr.del']): Promise<Empty> {
-  await change(ctx, ['address', 'del', p.cidr, 'dev', p.ifname], p.namespace);
+  await change(ctx, ['address', 'del', p.cidr, 'dev', p.ifname], p.where);
   return {};
 }
 
@@ -22,11 +22,11 @@ function routeArgs(verb: 'add' | 'del', p: ValidParams['route.add'] | ValidParam
 }
 
 export async function addRoute(ctx: Context, p: ValidParams['route.add']): Promise<Empty> {
-  await change(ctx, routeArgs('add', p), p.namespace);
+  await change(ctx, routeArgs('add', p), p.where);
   return {};
 }
 
 export async function deleteRoute(ctx: Context, p: ValidParams['route.del']): Promise<Empty> {
-  await change(ctx, routeArgs('del', p), p.namespace);
+  await change(ctx, routeArgs('del', p), p.where);
   return {};
 }

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ErrorCode, RpcError, type CaptureDone, type MethodResults } from '../../../shared/protocol';
 import type { ValidParams } from '../../../shared/schemas';
-import type { Context } from '../context';
-import { commandError, namespacedArgv, processEnv } from '../ip';
+import { target, type Context } from '../context';
+import { commandError, namespacedArgv, nsLabel, processEnv } from '../ip';
 import { Jobs } from '../jobs';
 import { parseTcpdumpLine } from '../parse';
 
@@ -45,14 +45,14 @@ export class Captures {
   constructor(private readonly ctx: Context) {}
 
   async start(p: ValidParams['capture.start']): Promise<MethodResults['capture.start']> {
-    const namespace = p.namespace ?? null;
+    const namespace = target(this.ctx, p.where);
     const asRoot = process.geteuid?.() === 0;
     const maxPackets = p.maxPackets ?? DEFAULT_MAX_PACKETS;
     // Compile the filter first, so a bad one is an error of this call, in tcpdump's words.
     if (p.filter) {
       const check = await this.ctx.ip.run('tcpdump', ['-i', p.ifname, '-d', '--', p.filter], { namespace, log: false });
       if (check.exitCode !== 0) {
-        throw commandError({ argv: namespacedArgv('tcpdump', ['-i', p.ifname, '-d', '--', p.filter], namespace), namespace, exitCode: check.exitCode, stderr: check.stderr });
+        throw commandError({ argv: namespacedArgv('tcpdump', ['-i', p.ifname, '-d', '--', p.filter], namespace), namespace: nsLabel(namespace), exitCode: check.exitCode, stderr: check.stderr });
       }
     }
     const captureId = this.jobs.newId();
@@ -78,7 +78,7 @@ export class Captures {
     });
     this.files.set(captureId, { file, dir });
     this.jobs.add(captureId, {
-      namespace,
+      namespace: nsLabel(namespace),
       stop: () => {
         stopped = true;
         child.kill('SIGINT');
@@ -91,7 +91,7 @@ export class Captures {
       const result = await child;
       if ((result.exitCode ?? 1) !== 0) {
         await this.forget(captureId);
-        throw commandError({ argv, namespace, exitCode: result.exitCode ?? 1, stderr: String(result.stderr) });
+        throw commandError({ argv, namespace: nsLabel(namespace), exitCode: result.exitCode ?? 1, stderr: String(result.stderr) });
       }
     }
     return { captureId };

@@ -1,8 +1,8 @@
 // netem.set / netem.clear: delay, jitter, loss, duplication and rate on an interface.
 import { ErrorCode, RpcError, type Impairment } from '../../../shared/protocol';
 import type { ValidParams } from '../../../shared/schemas';
-import type { Context } from '../context';
-import { commandError, namespacedArgv } from '../ip';
+import { target, type Context } from '../context';
+import { commandError, namespacedArgv, nsLabel } from '../ip';
 
 type Empty = Record<string, never>;
 
@@ -31,9 +31,9 @@ export function qdiscArgs(ifname: string, p: Impairment): string[] {
 }
 
 export async function setImpairment(ctx: Context, p: ValidParams['netem.set'], remember: (impairment: Impairment | null) => void): Promise<Empty> {
-  const { namespace, ifname, ...impairment } = p;
+  const { where, ifname, ...impairment } = p;
   try {
-    await ctx.ip.check('tc', qdiscArgs(ifname, impairment), { namespace: namespace ?? null, log: true });
+    await ctx.ip.check('tc', qdiscArgs(ifname, impairment), { namespace: target(ctx, where), log: true });
   } catch (error) {
     if (error instanceof RpcError && /qdisc kind is unknown|Unknown qdisc|No such file or directory/i.test(error.message) && qdiscArgs(ifname, impairment).includes('netem')) {
       throw new RpcError({
@@ -49,10 +49,11 @@ export async function setImpairment(ctx: Context, p: ValidParams['netem.set'], r
 }
 
 export async function clearImpairment(ctx: Context, p: ValidParams['netem.clear'], remember: (impairment: Impairment | null) => void): Promise<Empty> {
-  const result = await ctx.ip.run('tc', ['qdisc', 'del', 'dev', p.ifname, 'root'], { namespace: p.namespace ?? null, log: true });
+  const namespace = target(ctx, p.where);
+  const result = await ctx.ip.run('tc', ['qdisc', 'del', 'dev', p.ifname, 'root'], { namespace, log: true });
   // Nothing to delete is not a failure: the interface is unimpaired either way.
   if (result.exitCode !== 0 && !/Cannot delete qdisc with handle of zero|No such file or directory|Invalid handle/i.test(result.stderr)) {
-    throw commandError({ argv: namespacedArgv('tc', ['qdisc', 'del', 'dev', p.ifname, 'root'], p.namespace ?? null), namespace: p.namespace ?? null, exitCode: result.exitCode, stderr: result.stderr });
+    throw commandError({ argv: namespacedArgv('tc', ['qdisc', 'del', 'dev', p.ifname, 'root'], namespace), namespace: nsLabel(namespace), exitCode: result.exitCode, stderr: result.stderr });
   }
   remember(null);
   return {};

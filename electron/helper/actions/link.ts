@@ -1,25 +1,26 @@
 // veth.create, bridge.create, link.move, link.set, link.delete, link.setMaster
 import { ErrorCode, RpcError, type MethodResults } from '../../../shared/protocol';
 import type { ValidParams } from '../../../shared/schemas';
-import { change, netnsTarget, type Context } from '../context';
+import { change, netnsArg, sameNamespace, target, type Context } from '../context';
+import type { NsRef } from '../ip';
 import { parseLinks } from '../parse';
 
 type Empty = Record<string, never>;
 
 export async function createVeth(ctx: Context, p: ValidParams['veth.create']): Promise<Empty> {
   const args = ['link', 'add', p.name, 'type', 'veth', 'peer', 'name', p.peerName];
-  if ((p.peerNamespace ?? null) !== (p.namespace ?? null)) args.push('netns', netnsTarget(ctx, p.peerNamespace));
-  await change(ctx, args, p.namespace);
+  if (!sameNamespace(ctx, p.where, p.peerWhere)) args.push('netns', netnsArg(ctx, p.peerWhere));
+  await change(ctx, args, p.where);
   return {};
 }
 
 export async function createBridge(ctx: Context, p: ValidParams['bridge.create']): Promise<Empty> {
-  await change(ctx, ['link', 'add', p.name, 'type', 'bridge'], p.namespace);
+  await change(ctx, ['link', 'add', p.name, 'type', 'bridge'], p.where);
   return {};
 }
 
 /** The link as it is now, for telling the user what a move will cost. */
-async function currentLink(ctx: Context, namespace: string | null, ifname: string) {
+async function currentLink(ctx: Context, namespace: NsRef, ifname: string) {
   const shown = await ctx.ip.run('ip', ['-j', '-d', 'address', 'show', 'dev', ifname], { namespace, log: false });
   if (shown.exitCode !== 0) {
     throw new RpcError({
@@ -33,18 +34,17 @@ async function currentLink(ctx: Context, namespace: string | null, ifname: strin
 }
 
 export async function moveLink(ctx: Context, p: ValidParams['link.move']): Promise<MethodResults['link.move']> {
-  const from = p.namespace ?? null;
-  if (from === p.to) {
+  if (sameNamespace(ctx, p.where, p.toWhere)) {
     throw new RpcError({ code: ErrorCode.InvalidParams, message: 'to: the interface is already in that namespace', data: { field: 'to' } });
   }
-  const before = await currentLink(ctx, from, p.ifname);
-  const args = ['link', 'set', 'dev', p.ifname, 'netns', netnsTarget(ctx, p.to)];
+  const before = await currentLink(ctx, target(ctx, p.where), p.ifname);
+  const args = ['link', 'set', 'dev', p.ifname, 'netns', netnsArg(ctx, p.toWhere)];
   if (p.rename) args.push('name', p.rename);
   try {
-    await change(ctx, args, from);
+    await change(ctx, args, p.where);
   } catch (error) {
     if (error instanceof RpcError && /same name exists|File exists/.test(error.message)) {
-      const where = p.to ?? 'the host namespace';
+      const where = 'name' in p.toWhere ? (p.toWhere.name ?? 'the host namespace') : `namespace ${p.toWhere.id}`;
       const name = p.rename ?? p.ifname;
       throw new RpcError({
         code: error.code,
@@ -66,17 +66,17 @@ export async function setLink(ctx: Context, p: ValidParams['link.set']): Promise
   if (p.up !== undefined) args.push(p.up ? 'up' : 'down');
   if (p.mtu !== undefined) args.push('mtu', String(p.mtu));
   if (p.rename !== undefined) args.push('name', p.rename);
-  await change(ctx, args, p.namespace);
+  await change(ctx, args, p.where);
   return {};
 }
 
 export async function deleteLink(ctx: Context, p: ValidParams['link.delete']): Promise<Empty> {
-  await change(ctx, ['link', 'delete', 'dev', p.ifname], p.namespace);
+  await change(ctx, ['link', 'delete', 'dev', p.ifname], p.where);
   return {};
 }
 
 export async function setMaster(ctx: Context, p: ValidParams['link.setMaster']): Promise<Empty> {
   const args = ['link', 'set', 'dev', p.ifname, ...(p.master === null ? ['nomaster'] : ['master', p.master])];
-  await change(ctx, args, p.namespace);
+  await change(ctx, args, p.where);
   return {};
 }

@@ -1,38 +1,106 @@
-// netns.create / netns.delete
+// netns.create / delete / spawn / attach
+import { readlink } from 'node:fs/promises';
+import type { Namespace, Topology } from '../../../shared/model';
 import { ErrorCode, RpcError, type MethodResults } from '../../../shared/protocol';
 import type { ValidParams } from '../../../shared/schemas';
-import { change, type Context } from '../context';
+import { change, target, type Context } from '../context';
+import type { NsRef } from '../ip';
+import { Jobs } from '../jobs';
 import { waitUntilGone } from './wait';
 
 export async function createNetns(ctx: Context, p: ValidParams['netns.create']): Promise<MethodResults['netns.create']> {
-  await change(ctx, ['netns', 'add', p.name], null);
+  await change(ctx, ['netns', 'add', p.name], { name: null });
   const created = await ctx.snapshots.namespace(p.name);
   if (!created) throw new RpcError({ code: ErrorCode.Internal, message: `netns ${p.name} vanished right after it was created` });
   return created;
 }
 
+/** The veth ends a namespace holds elsewhere: they die with it. */
+function farEnds(ctx: Context, topology: Topology, victim: Namespace): { namespace: NsRef; ifname: string; label: string }[] {
+  return victim.links.flatMap((l) => {
+    const owner = l.peer && l.peer.namespaceId !== victim.id ? topology.namespaces.find((n) => n.id === l.peer?.namespaceId) : undefined;
+    if (!owner || !l.peer) return [];
+    return [{ namespace: target(ctx, { id: owner.id }), ifname: l.peer.ifname, label: `${owner.root ? '' : owner.name ?? owner.id}/${l.peer.ifname}` }];
+  });
+}
+
+/** Holders the helper started with netns.spawn: the only unnamed namespaces it may delete. */
+export class Spawned {
+  readonly jobs = new Jobs('holder');
+  private readonly byNamespace = new Map<string, string>();
+
+  constructor(private readonly ctx: Context) {}
+
+  /** Lab only: `unshare --net sleep infinity`, a process that holds a namespace of its own, like a container. */
+  async spawn(): Promise<MethodResults['netns.spawn']> {
+    if (this.ctx.mode !== 'lab') throw new RpcError({ code: ErrorCode.InvalidRequest, message: 'netns.spawn is for the lab; on a real machine, containers and services hold namespaces.' });
+    const started = performance.now();
+    const { argv, process: child } = this.ctx.ip.start('unshare', ['--net', '--', 'sleep', 'infinity'], null);
+    const pid = child.pid;
+    if (pid === undefined) throw new RpcError({ code: ErrorCode.CommandFailed, message: 'unshare did not start' });
+    // unshare creates the namespace, then execs sleep: wait until the process is in a namespace of its own.
+    const own = await readlink('/proc/self/ns/net');
+    let ns = own;
+    for (let i = 0; i < 100 && ns === own; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      ns = await readlink(`/proc/${pid}/ns/net`).catch(() => own);
+    }
+    if (ns === own) {
+      child.kill();
+      throw new RpcError({ code: ErrorCode.CommandFailed, message: 'unshare --net did not create a namespace' });
+    }
+    const namespaceId = (/\d+/.exec(ns) as RegExpExecArray)[0];
+    this.ctx.ip.logFinished(argv, null, 0, '', performance.now() - started);
+    const holderId = this.jobs.newId();
+    this.byNamespace.set(namespaceId, holderId);
+    this.jobs.add(holderId, {
+      namespace: namespaceId,
+      stop: () => child.kill('SIGTERM'),
+      finished: child.then(() => void this.byNamespace.delete(namespaceId)),
+    });
+    return { pid, namespaceId };
+  }
+
+  /** Ends the holder of a namespace netns.spawn made; false when it made none for that id. */
+  async end(namespaceId: string): Promise<boolean> {
+    const holder = this.byNamespace.get(namespaceId);
+    if (!holder) return false;
+    await this.jobs.stop(holder);
+    return true;
+  }
+}
+
 /**
- * Deletes a named namespace and replies once the kernel has destroyed it: the
- * veth ends it held in other namespaces disappear asynchronously, so wait for them.
+ * Deletes a namespace and replies once the kernel has destroyed it: the veth
+ * ends it held in other namespaces disappear asynchronously, so wait for them.
  */
 export async function deleteNetns(
   ctx: Context,
   p: ValidParams['netns.delete'],
   /** Stops pings and captures inside: their processes would keep the namespace alive. */
   stopJobsIn: (namespace: string) => Promise<void>,
+  spawned: Spawned,
 ): Promise<MethodResults['netns.delete']> {
   const topology = await ctx.snapshots.take();
-  const victim = topology.namespaces.find((n) => n.name === p.name);
-  if (!victim) throw new RpcError({ code: ErrorCode.NotFound, message: `There is no network namespace named "${p.name}".` });
-  await stopJobsIn(p.name);
-  const peers = victim.links
-    .map((l) => l.peer)
-    .filter((peer) => peer !== null && peer.namespaceId !== victim.id)
-    .map((peer) => {
-      const owner = topology.namespaces.find((n) => n.id === peer?.namespaceId);
-      return { namespace: owner?.root ? null : owner?.name ?? null, ifname: peer?.ifname ?? '', label: `${owner?.name ?? ''}/${peer?.ifname}` };
+  const victim = topology.namespaces.find((n) => (p.name !== undefined ? n.name === p.name : n.id === p.namespaceId));
+  if (!victim || victim.root) {
+    throw new RpcError({ code: ErrorCode.NotFound, message: p.name !== undefined ? `There is no network namespace named "${p.name}".` : `There is no namespace ${p.namespaceId} to delete.` });
+  }
+  const peers = farEnds(ctx, topology, victim);
+  await stopJobsIn(victim.name ?? victim.id);
+  if (victim.name) await change(ctx, ['netns', 'delete', victim.name], { name: null });
+  else if (!(await spawned.end(victim.id))) {
+    throw new RpcError({
+      code: ErrorCode.InvalidRequest,
+      message: `Namespace ${victim.id} has no name: it lives as long as its processes (${victim.holders?.map((h) => h.label).join('; ') || 'none'}). Stop them to remove it.`,
     });
-  await change(ctx, ['netns', 'delete', p.name], null);
+  }
   await Promise.all(peers.map((peer) => waitUntilGone(ctx, peer.namespace, peer.ifname)));
   return { removedPeers: peers.map((peer) => peer.label) };
+}
+
+/** Gives a process's namespace a name, so `ip netns` tools reach it too. */
+export async function attachNetns(ctx: Context, p: ValidParams['netns.attach']): Promise<MethodResults['netns.attach']> {
+  await change(ctx, ['netns', 'attach', p.name, String(p.pid)], { name: null });
+  return {};
 }

@@ -2,7 +2,8 @@
 import { createInterface } from 'node:readline';
 import type { MethodResults, PingDone } from '../../../shared/protocol';
 import type { ValidParams } from '../../../shared/schemas';
-import type { Context } from '../context';
+import { target, type Context } from '../context';
+import { nsLabel } from '../ip';
 import { Jobs } from '../jobs';
 import { parsePingLine } from '../parse';
 
@@ -13,7 +14,7 @@ export class Pings {
 
   start(p: ValidParams['ping.start']): MethodResults['ping.start'] {
     const pingId = this.jobs.newId();
-    const namespace = p.namespace ?? null;
+    const namespace = target(this.ctx, p.where);
     const args = ['-n', '-W', '2'];
     if (p.count !== undefined) args.push('-c', String(p.count));
     if (p.intervalMs !== undefined) args.push('-i', (p.intervalMs / 1000).toString());
@@ -41,7 +42,7 @@ export class Pings {
       this.ctx.ip.logFinished(argv, namespace, done.exitCode, stderr, performance.now() - started);
       this.ctx.notify('ping.done', done);
     });
-    this.jobs.add(pingId, { namespace, stop: () => child.kill('SIGINT'), finished });
+    this.jobs.add(pingId, { namespace: nsLabel(namespace), stop: () => child.kill('SIGINT'), finished });
     return { pingId };
   }
 
