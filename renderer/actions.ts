@@ -32,16 +32,16 @@ export async function createNamespace(name: string): Promise<boolean> {
 export async function deleteNamespace(id: string, confirmedRisk = false): Promise<void> {
   const topology = useTopology();
   const ns = topology.byId(id);
-  if (!ns?.name) return;
+  if (!ns || ns.root) return;
   const risk = confirmedRisk ? null : namespaceRisk(topology.status.mode, ns);
   if (risk) {
-    useUi().ask(`Delete ${ns.name} on this machine?`, risk, 'Delete it anyway', () => void deleteNamespace(id, true));
+    useUi().ask(`Delete ${label(ns)} on this machine?`, risk, 'Delete it anyway', () => void deleteNamespace(id, true));
     return;
   }
-  const result = await topology.request('netns.delete', { name: ns.name }, `Could not delete ${ns.name}`);
+  const result = await topology.request('netns.delete', ns.name !== null ? { name: ns.name } : { namespaceId: ns.id }, `Could not delete ${label(ns)}`);
   if (result) {
     const peers = result.removedPeers.length ? ` The kernel also removed the cable ends ${result.removedPeers.join(', ')}.` : '';
-    useUi().toast('info', `Deleted ${ns.name}`, `Its interfaces went with it.${peers}`);
+    useUi().toast('info', `Deleted ${label(ns)}`, `Its interfaces went with it.${peers}`);
   }
 }
 

@@ -21,9 +21,11 @@ export interface PortView {
 export interface NamespaceView {
   id: string;
   label: string;
-  /** The value of data-ns-name: "" for the helper's own namespace. */
+  /** The value of data-ns-name: "" for the helper's own namespace, the id for an unnamed one. */
   attr: string;
   root: boolean;
+  /** Has a /run/netns name. */
+  named: boolean;
   lo: Link | null;
   ports: PortView[];
   /** Why the helper could not read this namespace, if it could not. */
@@ -97,6 +99,7 @@ export function namespaceView(ns: Namespace): NamespaceView {
     label: namespaceLabel(ns),
     attr: nsAttr(ns),
     root: ns.root,
+    named: ns.name !== null,
     lo: ns.links.find((l) => l.kind === 'loopback') ?? null,
     ports: orderPorts(ns.links),
     problem: ns.problem ?? null,

@@ -43,8 +43,9 @@ export class AppPage {
     await this.page.locator('#veth-peer').fill(peer);
     await this.page.locator('#veth-ns').selectOption({ label: ns || 'host' });
     await this.page.locator('#veth-peer-ns').selectOption({ label: peerNs || 'host' });
+    // The peer's card is found by its data-ns-name (its id when it has no name), not by its label.
     await this.page.getByRole('button', { name: 'Create pair' }).click();
-    await this.iface(peerNs, peer).waitFor();
+    await this.page.locator(`[data-testid="iface"][data-ifname="${peer}"]`).first().waitFor();
   }
 
   /** Presses on a port and moves the pointer onto a card's header, in steps, like a hand would. */

@@ -1,0 +1,49 @@
+// A namespace held by a process, the way a container's is: started from the
+// UI, cabled to the host, and each end of the cable pointing at the other.
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, screenshot, startWeb, type WebApp } from '../support/web';
+import { AppPage } from './app-page';
+
+let web: WebApp;
+let browser: Browser;
+let page: Page;
+let app: AppPage;
+
+beforeAll(async () => {
+  web = await startWeb();
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  app = new AppPage(page);
+  await app.open(web.url);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await web?.stop();
+});
+
+describe('containers in the browser', () => {
+  it('starts an unnamed namespace held by a process, labelled by its holder', async () => {
+    await page.keyboard.press('n');
+    await page.locator('[data-action="spawn"]').click();
+    const card = page.locator('[data-testid="netns"]').filter({ hasText: /sleep, pid \d+/ });
+    await card.waitFor();
+    expect(await card.textContent()).toContain('unnamed');
+    await page.locator('[data-testid="holders"]').getByText('sleep').waitFor();
+  });
+
+  it('cables it to the host, and selecting either end marks the other', async () => {
+    const label = (await page.locator('[data-testid="netns"]').filter({ hasText: /sleep, pid \d+/ }).locator('.title').textContent())?.trim() as string;
+    const id = (await page.locator('[data-testid="netns"]').filter({ hasText: /sleep, pid \d+/ }).getAttribute('data-ns-name')) as string;
+    await app.newVethPair('vethc0', 'eth0', '', label);
+    await app.iface(id, 'eth0').waitFor();
+    await app.cable(`/vethc0 ${id}/eth0`).waitFor({ state: 'attached' });
+    await app.select(id, 'eth0');
+    await expect.poll(() => app.iface('', 'vethc0').getAttribute('class')).toMatch(/\bpeer\b/);
+    await app.select('', 'vethc0');
+    await expect.poll(() => app.iface(id, 'eth0').getAttribute('class')).toMatch(/\bpeer\b/);
+    expect(await page.locator('[data-testid="inspector"]').textContent()).toContain(`Other end: ${label}/eth0`);
+    await screenshot(page, 'container-cable');
+  });
+});
