@@ -25,6 +25,8 @@ export interface NamespaceEntry {
   holders: Holder[];
   holderCount: number;
   mounts: string[];
+  /** A /run/netns name whose namespace is gone. */
+  stale?: boolean;
 }
 
 /** Holders listed per namespace; the count says how many there are in all. */
@@ -95,8 +97,9 @@ export async function listNamespaces(): Promise<NamespaceEntry[]> {
   for (const name of names) {
     try {
       const st = await stat(`${NETNS_DIR}/${name}`);
-      // A live entry is a bind mount of an nsfs inode; a stale one is a plain file.
-      if (st.dev === self.dev && !seen.has(String(st.ino))) await add(String(st.ino), name, null);
+      // A live entry is a bind mount of an nsfs inode; a stale one is a plain file left behind.
+      if (st.dev !== self.dev) entries.push({ id: `stale-${st.ino}`, name, root: false, path: null, holders: [], holderCount: 0, mounts: [], stale: true });
+      else if (!seen.has(String(st.ino))) await add(String(st.ino), name, null);
     } catch {
       // Deleted while we listed: not part of this snapshot.
     }
@@ -151,6 +154,7 @@ export class Snapshotter {
 
   /** One namespace, one process: `ip [-n NAME] -j -d -batch -`. */
   private async query(entry: NamespaceEntry): Promise<RawNamespace | null> {
+    if (entry.stale) return { ...entry, links: [], routes: [], nsids: new Map(), problem: 'stale: the namespace this name pointed to is gone' };
     const input = `${this.linesFor(entry).join('\n')}\n`;
     const result = await this.ip.run('ip', ['-j', '-d', '-batch', '-'], { namespace: this.ref(entry), input, log: false });
     if (result.exitCode !== 0 && !result.stdout) {
@@ -231,8 +235,8 @@ export class Snapshotter {
     const started = performance.now();
     const entries = await this.list();
     await this.greet(entries);
-    const named = entries.filter((e) => e.root || e.name !== null);
-    const unnamed = entries.filter((e) => !e.root && e.name === null);
+    const named = entries.filter((e) => (e.root || e.name !== null) && !e.stale);
+    const unnamed = entries.filter((e) => (!e.root && e.name === null) || e.stale);
     const groups = Math.min(PARENTS, named.length);
     const raw = (
       await Promise.all([
@@ -307,6 +311,6 @@ export class Snapshotter {
   }
 
   private async greet(entries: readonly NamespaceEntry[]): Promise<void> {
-    for (const entry of entries) if (!entry.root) await this.onNew(entry);
+    for (const entry of entries) if (!entry.root && !entry.stale) await this.onNew(entry);
   }
 }

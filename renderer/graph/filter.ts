@@ -10,9 +10,11 @@ export interface GraphFilter {
   /** Leave out lo and interfaces without a cable (bridges keep their cabled ports). */
   hideUnconnected: boolean;
   collapsed: Readonly<Record<string, boolean>>;
+  /** Show only these namespaces (the stale ones, say); null for no such limit. */
+  only: ReadonlySet<string> | null;
 }
 
-export const NO_FILTER: GraphFilter = { text: '', focusId: null, hideUnconnected: false, collapsed: {} };
+export const NO_FILTER: GraphFilter = { text: '', focusId: null, hideUnconnected: false, collapsed: {}, only: null };
 
 function matches(ns: NamespaceView, needle: string): boolean {
   if (ns.label.toLowerCase().includes(needle)) return true;
@@ -36,6 +38,7 @@ export function applyFilter(graph: GraphView, filter: GraphFilter): GraphView {
     visible = visible.filter((ns) => keep.has(ns.id));
   }
   if (needle) visible = visible.filter((ns) => matches(ns, needle));
+  if (filter.only) visible = visible.filter((ns) => filter.only?.has(ns.id));
   const views = visible.map((ns): NamespaceView => {
     const collapsed = filter.collapsed[ns.id] === true;
     if (!filter.hideUnconnected && !collapsed) return ns;
@@ -50,5 +53,5 @@ export function applyFilter(graph: GraphView, filter: GraphFilter): GraphView {
 }
 
 export function isFiltering(filter: GraphFilter): boolean {
-  return filter.text.trim() !== '' || filter.focusId !== null || filter.hideUnconnected;
+  return filter.text.trim() !== '' || filter.focusId !== null || filter.hideUnconnected || filter.only !== null;
 }

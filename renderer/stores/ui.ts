@@ -55,6 +55,7 @@ export const useUi = defineStore('ui', () => {
   const filterText = ref('');
   const focusId = ref<string | null>(null);
   const hideUnconnected = ref(false);
+  const staleOnly = ref(false);
   const collapsed = ref<Record<string, boolean>>({});
   let pulseTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -85,5 +86,5 @@ export const useUi = defineStore('ui', () => {
     confirm.value = { title, body, action, run };
   }
 
-  return { selection, positions, drag, toasts, dialog, vethDefaults, confirm, logOpen, highlighted, fitRequests, compact, bottomTab, cableMenu, pulses, filterText, focusId, hideUnconnected, collapsed, pulse, toast, dismiss, ask };
+  return { selection, positions, drag, toasts, dialog, vethDefaults, confirm, logOpen, highlighted, fitRequests, compact, bottomTab, cableMenu, pulses, filterText, focusId, hideUnconnected, staleOnly, collapsed, pulse, toast, dismiss, ask };
 });

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Namespace, Topology } from '../../shared/model';
 import type { PingDone } from '../../shared/protocol';
-import { startHelper, type HelperHandle } from '../support/helper';
+import { labExec, startHelper, type HelperHandle } from '../support/helper';
 
 let helper: HelperHandle;
 const ids: string[] = [];
@@ -84,5 +84,16 @@ describe('containers', () => {
   it('refuses an id that names no namespace, naming the field', async () => {
     await expect(helper.client.call('addr.add', { namespaceId: '12345', ifname: 'eth0', cidr: '10.0.0.1/8' })).rejects.toThrow(/no network namespace with id 12345/);
     await expect(helper.client.call('addr.add', { namespace: 'x', namespaceId: '12345', ifname: 'eth0', cidr: '10.0.0.1/8' })).rejects.toThrow(/namespaceId: give namespace or namespaceId, not both/);
+  });
+});
+
+describe('stale things', () => {
+  it('shows a /run/netns name whose namespace is gone, and removes it on request', async () => {
+    labExec(helper.process.pid as number, ['touch', '/run/netns/ghost']);
+    const ghost = (await helper.client.call('snapshot', {})).namespaces.find((n) => n.name === 'ghost');
+    expect(ghost?.problem).toMatch(/^stale/);
+    expect(ghost?.links).toEqual([]);
+    await helper.client.call('netns.delete', { name: 'ghost' });
+    expect((await helper.client.call('snapshot', {})).namespaces.some((n) => n.name === 'ghost')).toBe(false);
   });
 });
