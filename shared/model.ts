@@ -70,6 +70,9 @@ export interface Holder {
   containerId: string | null;
   podId: string | null;
   unit: string | null;
+  /** The container's name and image, when its runtime's API socket answered. */
+  containerName?: string;
+  image?: string;
   /** "nginx — docker 3f2a9c1e5b7d, pid 4412" */
   label: string;
 }

@@ -163,7 +163,7 @@ export const helperParamSchemas = {
   'netns.delete': z
     .strictObject({ name: netnsNameSchema.optional(), namespaceId: namespaceIdSchema.optional() })
     .refine((p) => (p.name === undefined) !== (p.namespaceId === undefined), { message: 'give name or namespaceId', path: ['name'] }),
-  /** Lab only: an unnamed namespace held by a process, the way a container's is. */
+  /** An unnamed namespace held by a process of the helper's, the way a container's is. */
   'netns.spawn': empty,
   'netns.attach': z.strictObject({ pid: z.number().int().min(1).max(2 ** 22), name: netnsNameSchema }),
   'veth.create': located(

@@ -9,6 +9,7 @@ import type { Where } from '../../shared/schemas';
 import type { IpRunner, NsRef } from './ip';
 import { failedBatchLines, parseNsidTable, parseSnapshotBatch, parseSnapshotProcess, QUERY_LINES, ROOT_QUERY_LINES, type NamespaceQuery } from './parse';
 import { holderLabel, parseCgroup, parseNsfsMounts } from './holders';
+import { ContainerNames } from './runtimes';
 import { resolveTopology, type RawNamespace } from './peers';
 
 export const NETNS_DIR = '/run/netns';
@@ -60,12 +61,16 @@ async function processesByNamespace(): Promise<Map<string, number[]>> {
   return byNs;
 }
 
+const containerNames = new ContainerNames();
+
 async function describeHolders(pids: readonly number[]): Promise<Holder[]> {
   return Promise.all(
     pids.slice(0, HOLDERS_SHOWN).map(async (pid) => {
       const command = (await readText(`/proc/${pid}/comm`)).trim() || '?';
       const identity = parseCgroup(await readText(`/proc/${pid}/cgroup`));
-      return { pid, command, ...identity, label: holderLabel(command, pid, identity) };
+      const details = await containerNames.lookup(identity.runtime, identity.containerId);
+      const named = details ? { containerName: details.name, image: details.image } : {};
+      return { pid, command, ...identity, ...named, label: holderLabel(details?.name ?? command, pid, identity) };
     }),
   );
 }

@@ -1,0 +1,47 @@
+// Asking a runtime for a container's name, against a server that speaks the
+// Docker API's container-inspect call on a Unix socket.
+import { createServer, type Server } from 'node:http';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ContainerNames, inspectContainer, runtimeSockets } from '../../electron/helper/runtimes';
+
+const socket = join(mkdtempSync(join(tmpdir(), 'netns-explorer-docker-')), 'docker.sock');
+let server: Server;
+let asked = 0;
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    asked++;
+    if (req.url === '/containers/3f2a9c1e5b7d/json') {
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ Name: '/web', Config: { Image: 'nginx:1.27' } }));
+    } else res.writeHead(404).end('{"message":"No such container"}');
+  });
+  await new Promise<void>((resolve) => server.listen(socket, resolve));
+});
+
+afterAll(() => server.close());
+
+describe('container names', () => {
+  it('reads name and image from a Docker-compatible socket', async () => {
+    expect(await inspectContainer(socket, '3f2a9c1e5b7d')).toEqual({ name: 'web', image: 'nginx:1.27' });
+    expect(await inspectContainer(socket, 'nope')).toBeNull();
+    expect(await inspectContainer(join(socket, '..', 'missing.sock'), 'x')).toBeNull();
+  });
+
+  it('asks once per container, and only runtimes it knows', async () => {
+    const names = new ContainerNames((runtime) => (runtime === 'docker' ? [socket] : []));
+    asked = 0;
+    expect(await names.lookup('docker', '3f2a9c1e5b7d')).toEqual({ name: 'web', image: 'nginx:1.27' });
+    expect(await names.lookup('docker', '3f2a9c1e5b7d')).toEqual({ name: 'web', image: 'nginx:1.27' });
+    expect(asked).toBe(1);
+    expect(await names.lookup('systemd', 'x')).toBeNull();
+    expect(await names.lookup(null, null)).toBeNull();
+  });
+
+  it('knows where docker and podman keep their sockets', () => {
+    expect(runtimeSockets('docker')).toContain('/var/run/docker.sock');
+    expect(runtimeSockets('podman', { XDG_RUNTIME_DIR: '/run/user/1000' })).toContain('/run/user/1000/podman/podman.sock');
+  });
+});
