@@ -110,11 +110,13 @@ export interface PingDone {
 
 export interface CapturePacket {
   captureId: string;
-  /** Seconds since the epoch. */
+  /** Seconds since the epoch, as tcpdump -tt prints it. */
   time: number;
+  /** Addresses, with ":port" for TCP and UDP. */
   src: string;
   dst: string;
   protocol: string;
+  /** Frame length on the wire (tcpdump -e), else the last length tcpdump named. */
   length: number;
   summary: string;
 }

@@ -27,6 +27,8 @@ export class TopologyWatcher {
   private stopMonitor: (() => void) | undefined;
   private dirWatcher: FSWatcher | undefined;
   private flushing: Promise<void> = Promise.resolve();
+  /** The re-read waiting its turn, which later events join instead of queueing another. */
+  private queued: { places: Where[]; everything: boolean } | null = null;
 
   constructor(
     private readonly ip: IpRunner,
@@ -84,13 +86,22 @@ export class TopologyWatcher {
 
   private flush(): void {
     this.timer = undefined;
-    const names = this.touched;
+    const places = this.touched;
     const everything = this.everything;
     this.touched = [];
     this.everything = false;
+    if (this.queued) {
+      this.queued.places.push(...places);
+      this.queued.everything ||= everything;
+      return;
+    }
+    const job = { places, everything };
+    this.queued = job;
     this.flushing = this.flushing.then(() =>
       this.enqueue(async () => {
-        const topology = everything ? await this.snapshots.take() : await this.snapshots.refresh(names);
+        // From here on, new events make a new re-read: this one may already have read past them.
+        this.queued = null;
+        const topology = job.everything ? await this.snapshots.take() : await this.snapshots.refresh(job.places);
         this.publish(topology);
       }),
     );

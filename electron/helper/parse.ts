@@ -1,6 +1,7 @@
 // Pure translation of `ip -j` (and tcpdump, ping, /proc) output into the topology model.
 import ipaddr from 'ipaddr.js';
 import type { Link, LinkKind, Route } from '../../shared/model';
+import type { CapturePacket } from '../../shared/protocol';
 
 /** A link as parsed, plus the raw fields peer resolution needs. */
 export interface RawLink extends Link {
@@ -255,16 +256,8 @@ export function parseMonitorLine(line: string): MonitorEvent {
   };
 }
 
-export interface PacketLine {
-  /** Seconds since the epoch, as tcpdump -tt prints it. */
-  time: number;
-  src: string;
-  dst: string;
-  protocol: string;
-  /** Frame length on the wire (tcpdump -e), else the last length tcpdump named. */
-  length: number;
-  summary: string;
-}
+/** A decoded packet as the capture.packet notification carries it, before it is given its capture's id. */
+export type PacketLine = Omit<CapturePacket, 'captureId'>;
 
 const ADDRESS_PORT = /^(.*?)(?:\.(\d+))?$/;
 

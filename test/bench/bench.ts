@@ -31,6 +31,17 @@ async function build(client: NetnsClient, n: number): Promise<void> {
   }
 }
 
+/** Waits until the helper has started no process for a second: the build's own events are read. */
+async function settle(helper: HelperHandle): Promise<void> {
+  let last = -1;
+  for (let i = 0; i < 120; i++) {
+    const now = (await helper.client.call('helper.stats', {})).processesStarted;
+    if (now === last) return;
+    last = now;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
 async function labShell(helperPid: number, script: string): Promise<number> {
   const [cmd, ...args] = labExecArgv(helperPid, ['sh', '-c', script]);
   const started = performance.now();
@@ -55,7 +66,7 @@ async function engine(n: number): Promise<EngineFigures> {
   const helper: HelperHandle = await startHelper(['--lab', '--reconcile-ms=0']);
   const pid = helper.process.pid as number;
   await build(helper.client, n);
-  await new Promise((r) => setTimeout(r, 500));
+  await settle(helper);
 
   const snapshots: number[] = [];
   const shell: number[] = [];
@@ -76,6 +87,7 @@ async function engine(n: number): Promise<EngineFigures> {
   const processesPerSnapshot = after.processesStarted - before.processesStarted;
 
   // Changes made by another process inside the lab, one namespace at a time.
+  await settle(helper);
   const latencies: number[] = [];
   before = await helper.client.call('helper.stats', {});
   for (let i = 0; i < EVENTS; i++) {

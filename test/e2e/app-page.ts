@@ -1,6 +1,35 @@
 // Page object for the renderer: finds things by the testability contract
 // (data-testid, data-ns-name, data-ifname, data-ends) and acts like a person.
-import type { Locator, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
+import { launchChromium, startWeb, type WebApp } from '../support/web';
+
+export interface Session {
+  web: WebApp;
+  browser: Browser;
+  page: Page;
+  app: AppPage;
+}
+
+/**
+ * For one test file: `npm run web -- --lab` (its built output) and a Chromium
+ * page on it, opened before the tests and closed after them.
+ */
+export function browserSession(): Session {
+  const session = {} as Session;
+  beforeAll(async () => {
+    session.web = await startWeb();
+    session.browser = await launchChromium();
+    session.page = await session.browser.newPage({ viewport: { width: 1440, height: 900 } });
+    session.app = new AppPage(session.page);
+    await session.app.open(session.web.url);
+  });
+  afterAll(async () => {
+    await session.browser?.close();
+    await session.web?.stop();
+  });
+  return session;
+}
 
 export class AppPage {
   constructor(readonly page: Page) {

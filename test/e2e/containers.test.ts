@@ -1,26 +1,16 @@
 // A namespace held by a process, the way a container's is: started from the
 // UI, cabled to the host, and each end of the cable pointing at the other.
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, screenshot, startWeb, type WebApp } from '../support/web';
-import { AppPage } from './app-page';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { screenshot } from '../support/web';
+import { AppPage, browserSession } from './app-page';
 
-let web: WebApp;
-let browser: Browser;
+const session = browserSession();
 let page: Page;
 let app: AppPage;
 
 beforeAll(async () => {
-  web = await startWeb();
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-  app = new AppPage(page);
-  await app.open(web.url);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await web?.stop();
+  ({ page, app } = session);
 });
 
 describe('containers in the browser', () => {

@@ -4,29 +4,19 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, screenshot, startWeb, type WebApp } from '../support/web';
-import { AppPage } from './app-page';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { screenshot } from '../support/web';
+import { AppPage, browserSession } from './app-page';
 
-let web: WebApp;
-let browser: Browser;
+const session = browserSession();
 let page: Page;
 let app: AppPage;
 
 beforeAll(async () => {
-  web = await startWeb();
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-  app = new AppPage(page);
-  await app.open(web.url);
+  ({ page, app } = session);
   await page.locator('[data-action="build-example"]').click();
   await app.toast(/example is ready/).waitFor();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await web?.stop();
 });
 
 describe('capture in the browser', () => {

@@ -1,28 +1,20 @@
 // The article's walkthrough done with the mouse and keyboard in Chromium,
 // against `npm run web -- --lab` and a real lab.
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { labExec } from '../support/helper';
 import { connectBridge } from '../support/rpc-socket';
-import { launchChromium, screenshot, startWeb, type WebApp } from '../support/web';
-import { AppPage } from './app-page';
+import { screenshot, type WebApp } from '../support/web';
+import { AppPage, browserSession } from './app-page';
 
+const session = browserSession();
 let web: WebApp;
 let browser: Browser;
 let page: Page;
 let app: AppPage;
 
 beforeAll(async () => {
-  web = await startWeb();
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-  app = new AppPage(page);
-  await app.open(web.url);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await web?.stop();
+  ({ web, browser, page, app } = session);
 });
 
 describe("the article's walkthrough in the browser", () => {

@@ -5,8 +5,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ErrorCode, RpcError, type CapturePacket } from '../../shared/protocol';
+import { ErrorCode, type CapturePacket } from '../../shared/protocol';
 import { labExec, labExecArgv, startHelper, type HelperHandle } from '../support/helper';
+import { rejection } from '../support/rejection';
 
 let helper: HelperHandle;
 
@@ -25,15 +26,6 @@ afterAll(async () => {
   await helper.close();
 });
 
-async function rejection(promise: Promise<unknown>): Promise<RpcError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof RpcError) return error;
-    throw error;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('capture', () => {
   it('sees exactly the echo requests and replies of a 3-packet ping, and saves them as a pcap', async () => {

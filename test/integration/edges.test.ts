@@ -1,8 +1,9 @@
 // What the kernel does at the edges of the walkthrough, and what bad input gets.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Namespace, Topology } from '../../shared/model';
-import { ErrorCode, RpcError } from '../../shared/protocol';
+import { ErrorCode } from '../../shared/protocol';
 import { startHelper, type HelperHandle } from '../support/helper';
+import { rejection } from '../support/rejection';
 
 let helper: HelperHandle;
 
@@ -17,15 +18,6 @@ afterAll(async () => {
 const ns = (t: Topology, name: string | null): Namespace | undefined => t.namespaces.find((n) => (name === null ? n.root : n.name === name));
 const names = (n: Namespace | undefined) => n?.links.map((l) => l.ifname).sort() ?? [];
 
-async function rejection(promise: Promise<unknown>): Promise<RpcError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof RpcError) return error;
-    throw error;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('moving interfaces', () => {
   it('refuses to move into a namespace that has the name already, and moves with rename', async () => {

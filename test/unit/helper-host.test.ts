@@ -4,8 +4,9 @@ import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ErrorCode, RpcError, type HelperStatus } from '../../shared/protocol';
+import { ErrorCode, type HelperStatus } from '../../shared/protocol';
 import { HelperHost } from '../../electron/main/helper-host';
+import { rejection } from '../support/rejection';
 
 const dir = mkdtempSync(join(tmpdir(), 'netns-explorer-host-'));
 const helper = join(dir, 'helper.mjs');
@@ -44,15 +45,6 @@ function host(pkexec: string | null, appImage = false): { host: HelperHost; stat
   return { host: h, statuses };
 }
 
-async function rejection(promise: Promise<unknown>): Promise<RpcError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof RpcError) return error;
-    throw error;
-  }
-  throw new Error('expected a failure');
-}
 
 describe('switching to host mode', () => {
   it('falls back to lab mode, saying the dialog was dismissed (pkexec exit 126)', async () => {
