@@ -6,7 +6,7 @@ import { build as esbuild } from 'esbuild';
 const args = process.argv.slice(2);
 const quiet = args.includes('--quiet');
 const requested = args.filter((a) => !a.startsWith('--'));
-const parts = requested.length ? requested : ['helper', 'web', 'main', 'renderer'];
+const parts = requested.length ? requested : ['helper', 'web', 'main', 'lab', 'renderer'];
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 // Progress goes to stderr: `npm run --silent helper` keeps stdout for JSON-RPC.
 const say = (text) => quiet || process.stderr.write(`${text}\n`);
@@ -29,6 +29,7 @@ const builders = {
     await esbuild({ ...node, format: 'cjs', external: ['electron'], entryPoints: ['electron/main/main.ts'], outfile: 'out/main/main.cjs' });
     await esbuild({ ...node, format: 'cjs', external: ['electron'], entryPoints: ['electron/preload/preload.ts'], outfile: 'out/preload/preload.cjs' });
   },
+  lab: () => esbuild({ ...node, format: 'esm', banner: esmBanner, entryPoints: ['electron/cli/lab.ts'], outfile: 'out/cli/lab.mjs' }),
   // Not part of the app: `npm run bench` builds it on demand.
   bench: () => esbuild({ ...node, format: 'esm', packages: 'external', entryPoints: ['test/bench/bench.ts'], outfile: 'out/bench/bench.mjs' }),
   renderer: async () => {

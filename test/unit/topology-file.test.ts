@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseSnapshotBatch } from '../../electron/helper/parse';
 import { resolveTopology } from '../../electron/helper/peers';
-import { fromTopology, parseTopologyFile, planOf, scriptOf, toYaml, TopologyFileError } from '../../shared/topology-file';
+import { fromTopology, parseTopologyFile, planOf, scriptOf, toYaml, TopologyFileError, topologyJsonSchema } from '../../shared/topology-file';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/ip/${name}`, import.meta.url), 'utf8');
 const recorded = {
@@ -62,5 +62,16 @@ describe('broken topology files', () => {
     expect(() => parseTopologyFile(text)).toThrow(/^line 5: namespaces\.0\.links\.0\.addresses\.0: prefix length must be 0–32/);
     expect(() => parseTopologyFile('namespaces: []\ncolour: blue\n')).toThrow(/unknown field colour/);
     expect(() => parseTopologyFile('namespaces: [\n')).toThrow(/^line \d+:/);
+  });
+});
+
+describe('the shipped JSON schema', () => {
+  it('is the one the code validates with', () => {
+    const shipped = JSON.parse(readFileSync(new URL('../../docs/topology.schema.json', import.meta.url), 'utf8'));
+    expect(shipped).toEqual(topologyJsonSchema());
+  });
+
+  it('matches the example file', () => {
+    expect(() => parseTopologyFile(readFileSync(new URL('../../examples/article.yaml', import.meta.url), 'utf8'))).not.toThrow();
   });
 });
