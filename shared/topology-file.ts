@@ -10,7 +10,8 @@ import { cidrSchema, ifnameSchema, mtuSchema, netnsNameSchema, routeTargetSchema
 /** "host" stands for the helper's own namespace (the lab's host, or the machine's). */
 export const HOST = 'host';
 
-const placeSchema = z.union([z.literal(HOST), netnsNameSchema]);
+/** A namespace in a file: its name, or "host". */
+export const placeSchema = z.union([z.literal(HOST), netnsNameSchema]);
 const endSchema = z.strictObject({ namespace: placeSchema, name: ifnameSchema });
 
 const linkSchema = z.strictObject({
@@ -92,6 +93,7 @@ export function toYaml(file: TopologyFile): string {
   return `# Netns Explorer topology: open it in the app, or turn it into a script with npm run lab -- script FILE\n${stringify(file)}`;
 }
 
+/** A YAML file that does not parse or does not fit its schema; `line` says where. */
 export class TopologyFileError extends Error {
   constructor(
     message: string,
@@ -101,13 +103,13 @@ export class TopologyFileError extends Error {
   }
 }
 
-/** Parses and validates YAML text; errors name the line they are about. */
-export function parseTopologyFile(text: string): TopologyFile {
+/** Parses and validates YAML text against a schema; errors name the line they are about. */
+export function parseYamlWith<S extends z.ZodType>(schema: S, text: string): z.output<S> {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
   const yamlError = doc.errors[0];
   if (yamlError) throw new TopologyFileError(yamlError.message.split('\n')[0] ?? 'not valid YAML', lines.linePos(yamlError.pos[0]).line);
-  const parsed = topologyFileSchema.safeParse(doc.toJS());
+  const parsed = schema.safeParse(doc.toJS());
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0] as z.core.$ZodIssue;
   const node = nodeAt(doc.contents as YamlNode | null, issue.path);
@@ -115,6 +117,10 @@ export function parseTopologyFile(text: string): TopologyFile {
   const field = issue.path.join('.') || '(top level)';
   const what = issue.code === 'unrecognized_keys' ? `unknown field ${issue.keys.join(', ')}` : issue.message;
   throw new TopologyFileError(`${field}: ${what}`, line);
+}
+
+export function parseTopologyFile(text: string): TopologyFile {
+  return parseYamlWith(topologyFileSchema, text);
 }
 
 /** The deepest YAML node along a path, for pointing at the line of a problem. */
