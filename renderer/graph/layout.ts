@@ -22,6 +22,8 @@ export interface Edge {
 
 export const CARD_WIDTH = 280;
 const GAP_X = 140;
+/** How tall a column of unconnected cards grows before the next one starts. */
+const COLUMN_HEIGHT = 720;
 const GAP_Y = 48;
 
 const HEADER = 52;
@@ -120,7 +122,14 @@ export function placeNew(fresh: readonly Box[], placed: ReadonlyMap<string, XY &
     const rects = [...all.values()];
     const right = rects.length ? Math.max(...rects.map((r) => r.x + r.width)) : 0;
     const top = rects.length ? Math.min(...rects.map((r) => r.y)) : 0;
-    const candidate = neighbour ? { x: neighbour.x + neighbour.width + GAP_X, y: neighbour.y } : { x: rects.length ? right + GAP_X : 0, y: top };
+    // Without a neighbour, fill the rightmost column downwards, then start a new one: a grid, not a long row.
+    // The first column (the host's) stays on its own, so cables to it run left to right.
+    const firstColumn = rects.length ? Math.min(...rects.map((r) => r.x)) : 0;
+    const lastColumn = rects.length ? Math.max(...rects.map((r) => r.x)) : 0;
+    const columnBottom = Math.max(top, ...rects.filter((r) => r.x === lastColumn).map((r) => r.y + r.height + GAP_Y));
+    const fits = rects.length && lastColumn !== firstColumn && columnBottom + box.height - top <= COLUMN_HEIGHT;
+    const loose = fits ? { x: lastColumn, y: columnBottom } : { x: rects.length ? right + GAP_X : 0, y: top };
+    const candidate = neighbour ? { x: neighbour.x + neighbour.width + GAP_X, y: neighbour.y } : loose;
     let rect = { ...box, ...candidate };
     for (let guard = 0; guard < 500; guard++) {
       const hit = rects.find((r) => overlaps(rect, r));
@@ -131,4 +140,24 @@ export function placeNew(fresh: readonly Box[], placed: ReadonlyMap<string, XY &
     result.set(box.id, { x: rect.x, y: rect.y });
   }
   return result;
+}
+
+/**
+ * Cards grow as interfaces are added, and may come to cover the card below.
+ * Moves each covered card down just enough; everything else stays put.
+ */
+export function resolveOverlaps(placed: ReadonlyMap<string, XY & Box>): Map<string, XY> {
+  const moved = new Map<string, XY>();
+  const cards = [...placed.values()].map((c) => ({ ...c })).sort((a, b) => a.y - b.y || a.x - b.x);
+  for (const [i, card] of cards.entries()) {
+    for (const above of cards.slice(0, i)) {
+      const sameColumn = card.x < above.x + above.width && above.x < card.x + card.width;
+      const minY = above.y + above.height + GAP_Y / 2;
+      if (sameColumn && card.y >= above.y && card.y < minY) {
+        card.y = minY;
+        moved.set(card.id, { x: card.x, y: card.y });
+      }
+    }
+  }
+  return moved;
 }

@@ -1,6 +1,7 @@
 // The ping panel's session: replies as they arrive, then the summary.
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
+import type { PingRecord } from '../../shared/lesson';
 import type { PingDone, PingReply } from '../../shared/protocol';
 import { RpcError } from '../../shared/protocol';
 import { useClient } from '../client/current';
@@ -20,6 +21,8 @@ export const usePings = defineStore('pings', () => {
   const lines = ref<PingLine[]>([]);
   const done = ref<PingDone | null>(null);
   const path = ref<string[]>([]);
+  /** Every ping the app saw finish, for lesson checks. */
+  const history = ref<PingRecord[]>([]);
   const running = computed(() => pingId.value !== null && done.value === null);
   let flashTimer: ReturnType<typeof setTimeout> | undefined;
   /** Notifications that beat ping.start's reply; replayed once the id is known. */
@@ -46,9 +49,10 @@ export const usePings = defineStore('pings', () => {
   function onDone(result: PingDone): void {
     if (!mine(result.pingId, () => onDone(result))) return;
     done.value = result;
+    if (from.value) history.value.push({ fromId: from.value, target: target.value, received: result.received });
   }
 
-  async function start(namespaceId: string, address: string, count: number): Promise<void> {
+  async function start(namespaceId: string, address: string, count: number, intervalMs = 1000): Promise<void> {
     const topology = useTopology();
     const ns = topology.byId(namespaceId);
     if (!ns) return;
@@ -61,7 +65,7 @@ export const usePings = defineStore('pings', () => {
     const owner = ownerOfAddress(topology.namespaces, address);
     path.value = owner ? cablesOnPath(topology.graph.cables, namespaceId, owner.id) : [];
     try {
-      const result = await useClient().call('ping.start', { ...topology.whereOf(ns.id), target: address, count, intervalMs: 1000 });
+      const result = await useClient().call('ping.start', { ...topology.whereOf(ns.id), target: address, count, intervalMs });
       pingId.value = result.pingId;
       for (const replay of early.splice(0)) replay();
     } catch (error) {
@@ -79,5 +83,5 @@ export const usePings = defineStore('pings', () => {
     }
   }
 
-  return { pingId, from, target, lines, done, running, path, start, stop, onReply, onMessage, onDone };
+  return { pingId, from, target, lines, done, running, path, history, start, stop, onReply, onMessage, onDone };
 });

@@ -47,6 +47,7 @@ export const useUi = defineStore('ui', () => {
   /** Zoomed out too far to read ports: cards show only their name (and render far less). */
   const compact = ref(false);
   const bottomTab = ref<'commands' | 'packets'>('commands');
+  const sideTab = ref<'inspector' | 'lessons'>('inspector');
   /** The menu a click on a cable opens, where it was clicked. */
   const cableMenu = ref<{ cableId: string; x: number; y: number } | null>(null);
   /** Interfaces that just carried a captured packet, by "namespaceId/ifname" → until when. */
@@ -86,5 +87,5 @@ export const useUi = defineStore('ui', () => {
     confirm.value = { title, body, action, run };
   }
 
-  return { selection, positions, drag, toasts, dialog, vethDefaults, confirm, logOpen, highlighted, fitRequests, compact, bottomTab, cableMenu, pulses, filterText, focusId, hideUnconnected, staleOnly, collapsed, pulse, toast, dismiss, ask };
+  return { selection, positions, drag, toasts, dialog, vethDefaults, confirm, logOpen, highlighted, fitRequests, compact, bottomTab, sideTab, cableMenu, pulses, filterText, focusId, hideUnconnected, staleOnly, collapsed, pulse, toast, dismiss, ask };
 });
