@@ -48,6 +48,8 @@ export const useUi = defineStore('ui', () => {
   const compact = ref(false);
   const bottomTab = ref<'commands' | 'packets'>('commands');
   const sideTab = ref<'inspector' | 'lessons'>('inspector');
+  /** Asks the canvas to export itself as a picture. */
+  const pictureRequest = ref<{ kind: 'png' | 'svg'; at: number } | null>(null);
   /** The menu a click on a cable opens, where it was clicked. */
   const cableMenu = ref<{ cableId: string; x: number; y: number } | null>(null);
   /** Interfaces that just carried a captured packet, by "namespaceId/ifname" → until when. */
@@ -87,5 +89,5 @@ export const useUi = defineStore('ui', () => {
     confirm.value = { title, body, action, run };
   }
 
-  return { selection, positions, drag, toasts, dialog, vethDefaults, confirm, logOpen, highlighted, fitRequests, compact, bottomTab, sideTab, cableMenu, pulses, filterText, focusId, hideUnconnected, staleOnly, collapsed, pulse, toast, dismiss, ask };
+  return { selection, positions, drag, toasts, dialog, vethDefaults, confirm, logOpen, highlighted, fitRequests, compact, bottomTab, sideTab, pictureRequest, cableMenu, pulses, filterText, focusId, hideUnconnected, staleOnly, collapsed, pulse, toast, dismiss, ask };
 });

@@ -53,6 +53,24 @@ describe('lab files in the browser', () => {
     expect(await helperView()).toEqual(parseTopologyFile(saved));
   });
 
+  it('exports the graph as PNG and SVG pictures', async () => {
+    const exportAs = async (kind: 'png' | 'svg') => {
+      await page.locator('[data-action="file-menu"]').click();
+      const [download] = await Promise.all([page.waitForEvent('download'), page.locator(`[data-action="export-${kind}"]`).click()]);
+      expect(download.suggestedFilename()).toMatch(new RegExp(`^netns-lab-.*\\.${kind}$`));
+      return readFileSync(await download.path());
+    };
+    const png = await exportAs('png');
+    expect(png.subarray(1, 4).toString()).toBe('PNG');
+    // Width and height sit in the IHDR chunk; pixel ratio 2 makes a large picture.
+    expect(png.readUInt32BE(16)).toBeGreaterThan(800);
+    expect(png.readUInt32BE(20)).toBeGreaterThan(400);
+    const svg = (await exportAs('svg')).toString();
+    expect(svg).toMatch(/^<svg[\s\S]*netns1[\s\S]*veth1/);
+    // The cable carries its own paint, so it shows outside the app too.
+    expect(svg).toMatch(/class="wire"[^>]*style="[^"]*stroke: rgb/);
+  });
+
   it('says which line of a broken file is wrong', async () => {
     await page.locator('[data-field="topology-file"]').setInputFiles({ name: 'broken.yaml', mimeType: 'application/yaml', buffer: Buffer.from('namespaces:\n  - name: netns1\n    lo: sideways\n') });
     await app.toast(/line 3: namespaces\.0\.lo/).waitFor();
