@@ -69,6 +69,10 @@ export interface MethodResults {
   'capture.wireshark': Record<string, never>;
   'netem.set': Record<string, never>;
   'netem.clear': Record<string, never>;
+  'terminal.open': { terminalId: string };
+  'terminal.write': Record<string, never>;
+  'terminal.resize': Record<string, never>;
+  'terminal.close': Record<string, never>;
   'app.setMode': { mode: HelperMode };
 }
 
@@ -156,6 +160,9 @@ export interface Notifications {
   'ping.done': PingDone;
   'capture.packet': CapturePacket;
   'capture.done': CaptureDone;
+  /** Output of a terminal's shell, as it comes (UTF-8, escape sequences and all). */
+  'terminal.data': { terminalId: string; data: string };
+  'terminal.exit': { terminalId: string; exitCode: number };
   topology: TopologyChange;
 }
 
@@ -170,6 +177,8 @@ export const NOTIFICATION_NAMES: readonly NotificationName[] = [
   'ping.done',
   'capture.packet',
   'capture.done',
+  'terminal.data',
+  'terminal.exit',
   'topology',
 ];
 

@@ -207,6 +207,10 @@ export const helperParamSchemas = {
       : { path: 'delayMs', message: 'give at least one of delayMs, jitterMs, lossPercent, duplicatePercent, rateKbit' },
   ),
   'netem.clear': located({ ifname: ifnameSchema }),
+  'terminal.open': located({ cols: z.number().int().min(10).max(500), rows: z.number().int().min(4).max(300) }),
+  'terminal.write': z.strictObject({ terminalId: z.string().min(1).max(64), data: z.string().max(65536) }),
+  'terminal.resize': z.strictObject({ terminalId: z.string().min(1).max(64), cols: z.number().int().min(10).max(500), rows: z.number().int().min(4).max(300) }),
+  'terminal.close': z.strictObject({ terminalId: z.string().min(1).max(64) }),
 } as const;
 
 /** Methods the host process answers itself (Electron main; the web bridge refuses them). */

@@ -110,10 +110,16 @@ export class IpRunner {
   }
 
   /** Starts a long-running process (ping); the caller reads its output and waits. */
-  start(program: string, args: readonly string[], namespace: NsRef): { argv: string[]; process: ResultPromise<{ reject: false; env: NodeJS.ProcessEnv; extendEnv: false }> } {
+  start(
+    program: string,
+    args: readonly string[],
+    namespace: NsRef,
+    options: { env?: NodeJS.ProcessEnv; buffer?: boolean } = {},
+  ): { argv: string[]; process: ResultPromise<{ reject: false; env: NodeJS.ProcessEnv; extendEnv: false; buffer: boolean }> } {
     const argv = namespacedArgv(program, args, namespace);
     this.counters.spawned++;
-    const child = execa(argv[0] as string, argv.slice(1), { reject: false, env: processEnv, extendEnv: false });
+    // buffer: false for what may run for hours (terminals): read as it comes, kept nowhere.
+    const child = execa(argv[0] as string, argv.slice(1), { reject: false, env: { ...processEnv, ...options.env }, extendEnv: false, buffer: options.buffer ?? true });
     return { argv, process: child };
   }
 

@@ -8,6 +8,7 @@ import { attachNetns, createNetns, deleteNetns, Spawned } from './actions/netns'
 import { Captures } from './actions/capture';
 import { clearImpairment, setImpairment } from './actions/impair';
 import { Pings } from './actions/ping';
+import { Terminals } from './actions/terminal';
 import { target, type Context } from './context';
 import { isEmptyChange, TopologyDiffer } from './diff';
 import { IpRunner, nsLabel, processEnv } from './ip';
@@ -22,9 +23,19 @@ import type { Impairment, Topology } from '../../shared/model';
 type Handlers = { [M in MethodName]: (params: ValidParams[M]) => Promise<MethodResults[M]> };
 
 /** Calls that neither change the topology nor need to wait for changes before them. */
-const UNORDERED: ReadonlySet<MethodName> = new Set(['helper.info', 'helper.stats', 'ping.stop', 'capture.stop', 'capture.save', 'capture.wireshark']);
+const UNORDERED: ReadonlySet<MethodName> = new Set([
+  'helper.info',
+  'helper.stats',
+  'ping.stop',
+  'capture.stop',
+  'capture.save',
+  'capture.wireshark',
+  'terminal.write',
+  'terminal.resize',
+  'terminal.close',
+]);
 /** Calls that wait their turn but change nothing. */
-const READS: ReadonlySet<MethodName> = new Set(['snapshot', 'ping.start', 'capture.start']);
+const READS: ReadonlySet<MethodName> = new Set(['snapshot', 'ping.start', 'capture.start', 'terminal.open']);
 
 export interface ServiceOptions {
   mode: HelperMode;
@@ -42,6 +53,7 @@ export class HelperService {
   private readonly pings: Pings;
   private readonly captures: Captures;
   private readonly spawned: Spawned;
+  private readonly terminals: Terminals;
   private readonly differ = new TopologyDiffer();
   private readonly handlers: Handlers;
   private queue: Promise<unknown> = Promise.resolve();
@@ -57,6 +69,7 @@ export class HelperService {
     this.pings = new Pings(this.ctx);
     this.captures = new Captures(this.ctx);
     this.spawned = new Spawned(this.ctx);
+    this.terminals = new Terminals(this.ctx);
     const remember = (where: Where, ifname: string) => (impairment: Impairment | null) => {
       const ref = target(ctx, where);
       snapshots.rememberImpairment(nsLabel(ref), ifname, impairment);
@@ -80,7 +93,8 @@ export class HelperService {
       }),
       snapshot: async (p) => this.snapshot(p.reuse === true),
       'netns.create': (p) => createNetns(ctx, p),
-      'netns.delete': (p) => deleteNetns(ctx, p, async (ns) => void (await Promise.all([this.pings.jobs.stopIn(ns), this.captures.jobs.stopIn(ns)])), this.spawned),
+      'netns.delete': (p) =>
+        deleteNetns(ctx, p, async (ns) => void (await Promise.all([this.pings.jobs.stopIn(ns), this.captures.jobs.stopIn(ns), this.terminals.jobs.stopIn(ns)])), this.spawned),
       'netns.spawn': () => this.spawned.spawn(),
       'netns.attach': (p) => attachNetns(ctx, p),
       'veth.create': (p) => createVeth(ctx, p),
@@ -101,6 +115,10 @@ export class HelperService {
       'capture.wireshark': (p) => this.captures.wireshark(p, findWireshark()),
       'netem.set': (p) => setImpairment(ctx, p, remember(p.where, p.ifname)),
       'netem.clear': (p) => clearImpairment(ctx, p, remember(p.where, p.ifname)),
+      'terminal.open': async (p) => this.terminals.open(p),
+      'terminal.write': async (p) => this.terminals.write(p),
+      'terminal.resize': (p) => this.terminals.resize(p),
+      'terminal.close': (p) => this.terminals.close(p),
     };
   }
 
@@ -162,7 +180,7 @@ export class HelperService {
   async shutdown(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.watcher.stop();
-    await Promise.all([this.pings.jobs.stopAll(), this.captures.dispose(), this.spawned.jobs.stopAll()]);
+    await Promise.all([this.pings.jobs.stopAll(), this.captures.dispose(), this.spawned.jobs.stopAll(), this.terminals.jobs.stopAll()]);
     this.ctx.snapshots.dispose();
   }
 

@@ -8,7 +8,7 @@ import { HelperSupervisor } from '../bridge/supervisor';
 
 /** How long a host-mode start may take: the password dialog waits for a person. */
 const HOST_START_MS = 120_000;
-const RELAYED: NotificationName[] = ['command', 'topology', 'ping.reply', 'ping.message', 'ping.done', 'capture.packet', 'capture.done'];
+const RELAYED: NotificationName[] = ['command', 'topology', 'ping.reply', 'ping.message', 'ping.done', 'capture.packet', 'capture.done', 'terminal.data', 'terminal.exit'];
 
 export class HelperHost {
   readonly supervisor: HelperSupervisor;

@@ -1,0 +1,87 @@
+// terminal.*: an interactive shell inside a namespace, on a real pseudo-terminal.
+// The shell is the helper's child, so it has the lab's namespaces and
+// capabilities (a process entering the lab from outside would lose them).
+import { existsSync } from 'node:fs';
+import { readFile, readlink } from 'node:fs/promises';
+import { StringDecoder } from 'node:string_decoder';
+import { ErrorCode, RpcError, type MethodResults } from '../../../shared/protocol';
+import type { ValidParams } from '../../../shared/schemas';
+import { target, type Context } from '../context';
+import { nsLabel } from '../ip';
+import { Jobs } from '../jobs';
+
+/**
+ * argv for a shell on a fresh pseudo-terminal: util-linux `script` makes the
+ * pty (no native module needed) and sets its first size; bash runs without
+ * rc files so every lab shell has the same prompt (PS1 names the namespace).
+ */
+export function shellArgv(cols: number, rows: number): string[] {
+  const shell = existsSync('/bin/bash') ? '/bin/bash --norc --noprofile -i' : '/bin/sh -i';
+  // The prompt travels in a variable: the non-interactive shell script starts would drop an exported PS1.
+  return ['-q', '-f', '-e', '-E', 'never', '-c', `stty cols ${cols} rows ${rows}; PS1="$NETNS_EXPLORER_PS1" exec ${shell}`, '/dev/null'];
+}
+
+interface Terminal {
+  write(data: string): void;
+  pid: number;
+}
+
+export class Terminals {
+  readonly jobs = new Jobs('terminal');
+  private readonly open_ = new Map<string, Terminal>();
+
+  constructor(private readonly ctx: Context) {}
+
+  open(p: ValidParams['terminal.open']): MethodResults['terminal.open'] {
+    const namespace = target(this.ctx, p.where);
+    const terminalId = this.jobs.newId();
+    const label = nsLabel(namespace) ?? (this.ctx.mode === 'lab' ? 'lab host' : 'host');
+    // nsenter even for named namespaces: `ip netns exec` would give the shell a mount namespace of its own,
+    // and namespaces it made with `ip netns add` would not be seen by the helper.
+    const way = typeof namespace === 'string' ? { path: `/run/netns/${namespace}`, id: namespace } : namespace;
+    const { process: child } = this.ctx.ip.start('script', shellArgv(p.cols, p.rows), way, {
+      env: { TERM: 'xterm-256color', NETNS_EXPLORER_PS1: `[${label}] \\w \\$ `, HISTFILE: '/dev/null' },
+      buffer: false,
+    });
+    const pid = child.pid;
+    if (pid === undefined) throw new RpcError({ code: ErrorCode.CommandFailed, message: 'could not start a terminal (util-linux script)' });
+    const decoder = new StringDecoder('utf8');
+    child.stdout?.on('data', (chunk: Buffer) => this.ctx.notify('terminal.data', { terminalId, data: decoder.write(chunk) }));
+    child.stderr?.on('data', (chunk: Buffer) => this.ctx.notify('terminal.data', { terminalId, data: chunk.toString() }));
+    child.stdin?.on('error', () => undefined);
+    const finished = child.then((result) => {
+      this.open_.delete(terminalId);
+      this.ctx.notify('terminal.exit', { terminalId, exitCode: result.exitCode ?? 1 });
+    });
+    this.open_.set(terminalId, { pid, write: (data) => child.stdin?.write(data) });
+    this.jobs.add(terminalId, { namespace: nsLabel(namespace), stop: () => child.kill('SIGHUP'), finished });
+    return { terminalId };
+  }
+
+  private get(id: string): Terminal {
+    const terminal = this.open_.get(id);
+    if (!terminal) throw new RpcError({ code: ErrorCode.NotFound, message: `No terminal ${id} is open.` });
+    return terminal;
+  }
+
+  write(p: ValidParams['terminal.write']): MethodResults['terminal.write'] {
+    this.get(p.terminalId).write(p.data);
+    return {};
+  }
+
+  /** Sets the pty's size from its shell's side (`stty -F /dev/pts/N`), which sends SIGWINCH to what runs there. */
+  async resize(p: ValidParams['terminal.resize']): Promise<MethodResults['terminal.resize']> {
+    const terminal = this.get(p.terminalId);
+    const children = (await readFile(`/proc/${terminal.pid}/task/${terminal.pid}/children`, 'utf8').catch(() => '')).trim().split(/\s+/);
+    const shell = children[0];
+    const tty = shell ? await readlink(`/proc/${shell}/fd/0`).catch(() => '') : '';
+    if (!tty.startsWith('/dev/pts/')) throw new RpcError({ code: ErrorCode.NotFound, message: `Terminal ${p.terminalId} has no shell on a pty any more.` });
+    await this.ctx.ip.check('stty', ['-F', tty, 'cols', String(p.cols), 'rows', String(p.rows)], { namespace: null, log: false });
+    return {};
+  }
+
+  async close(p: ValidParams['terminal.close']): Promise<MethodResults['terminal.close']> {
+    await this.jobs.stop(p.terminalId);
+    return {};
+  }
+}
