@@ -114,12 +114,12 @@ export class IpRunner {
     program: string,
     args: readonly string[],
     namespace: NsRef,
-    options: { env?: NodeJS.ProcessEnv; buffer?: boolean } = {},
+    options: { env?: NodeJS.ProcessEnv; buffer?: boolean; cwd?: string } = {},
   ): { argv: string[]; process: ResultPromise<{ reject: false; env: NodeJS.ProcessEnv; extendEnv: false; buffer: boolean }> } {
     const argv = namespacedArgv(program, args, namespace);
     this.counters.spawned++;
     // buffer: false for what may run for hours (terminals): read as it comes, kept nowhere.
-    const child = execa(argv[0] as string, argv.slice(1), { reject: false, env: { ...processEnv, ...options.env }, extendEnv: false, buffer: options.buffer ?? true });
+    const child = execa(argv[0] as string, argv.slice(1), { reject: false, env: { ...processEnv, ...options.env }, extendEnv: false, buffer: options.buffer ?? true, ...(options.cwd ? { cwd: options.cwd } : {}) });
     return { argv, process: child };
   }
 

@@ -46,7 +46,7 @@ export const useUi = defineStore('ui', () => {
   const fitRequests = ref(0);
   /** Zoomed out too far to read ports: cards show only their name (and render far less). */
   const compact = ref(false);
-  const bottomTab = ref<'commands' | 'packets'>('commands');
+  const bottomTab = ref<'commands' | 'packets' | 'terminal'>('commands');
   const sideTab = ref<'inspector' | 'lessons'>('inspector');
   /** Asks the canvas to export itself as a picture. */
   const pictureRequest = ref<{ kind: 'png' | 'svg'; at: number } | null>(null);

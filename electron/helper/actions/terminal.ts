@@ -18,7 +18,7 @@ import { Jobs } from '../jobs';
 export function shellArgv(cols: number, rows: number): string[] {
   const shell = existsSync('/bin/bash') ? '/bin/bash --norc --noprofile -i' : '/bin/sh -i';
   // The prompt travels in a variable: the non-interactive shell script starts would drop an exported PS1.
-  return ['-q', '-f', '-e', '-E', 'never', '-c', `stty cols ${cols} rows ${rows}; PS1="$NETNS_EXPLORER_PS1" exec ${shell}`, '/dev/null'];
+  return ['-q', '-f', '-e', '-E', 'always', '-c', `stty cols ${cols} rows ${rows}; PS1="$NETNS_EXPLORER_PS1" exec ${shell}`, '/dev/null'];
 }
 
 interface Terminal {
@@ -42,6 +42,7 @@ export class Terminals {
     const { process: child } = this.ctx.ip.start('script', shellArgv(p.cols, p.rows), way, {
       env: { TERM: 'xterm-256color', NETNS_EXPLORER_PS1: `[${label}] \\w \\$ `, HISTFILE: '/dev/null' },
       buffer: false,
+      cwd: process.env.HOME && existsSync(process.env.HOME) ? process.env.HOME : '/',
     });
     const pid = child.pid;
     if (pid === undefined) throw new RpcError({ code: ErrorCode.CommandFailed, message: 'could not start a terminal (util-linux script)' });
