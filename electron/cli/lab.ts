@@ -1,33 +1,92 @@
-// npm run lab -- script FILE: prints the bash script of ip commands that builds a topology file.
+// npm run lab -- script FILE | apply FILE | shell [NAMESPACE]
+// script needs nothing running; apply and shell reach the running app's lab
+// through its control socket (a directory only this user can open).
 import { readFileSync } from 'node:fs';
-import { parseTopologyFile, scriptOf, TopologyFileError } from '../../shared/topology-file';
+import { connect, type Socket } from 'node:net';
+import { createInterface } from 'node:readline';
+import { RpcError } from '../../shared/protocol';
+import { RpcClient } from '../../shared/rpc-client';
+import { parseTopologyFile, planOf, scriptOf, TopologyFileError, type TopologyFile } from '../../shared/topology-file';
+import { readPointer } from '../helper/control';
 
-const USAGE = `Usage: npm run --silent lab -- script FILE
-  script FILE   print a bash script of plain ip commands that builds the topology saved in FILE (YAML)`;
+const USAGE = `Usage: npm run --silent lab -- COMMAND
+  script FILE        print a bash script of plain ip commands that builds the topology saved in FILE (YAML)
+  apply FILE         build the topology in FILE in the running app's lab, step by step
+  shell [NAMESPACE]  open a shell inside the running app's lab (in NAMESPACE, or the lab's host)`;
 
-function main(argv: string[]): number {
-  const [command, file] = argv;
-  if (command === 'script' && file) {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (error) {
-      process.stderr.write(`cannot read ${file}: ${(error as Error).message}\n`);
-      return 1;
-    }
-    try {
-      process.stdout.write(scriptOf(parseTopologyFile(text)));
-      return 0;
-    } catch (error) {
-      if (error instanceof TopologyFileError) {
-        process.stderr.write(`${file}: ${error.message}\n`);
-        return 1;
-      }
-      throw error;
-    }
+const say = (text: string) => process.stderr.write(`${text}\n`);
+
+function readTopology(file: string): TopologyFile {
+  try {
+    return parseTopologyFile(readFileSync(file, 'utf8'));
+  } catch (error) {
+    if (error instanceof TopologyFileError) throw new Error(`${file}: ${error.message}`);
+    throw new Error(`cannot read ${file}: ${(error as Error).message}`);
   }
-  process.stderr.write(`${USAGE}\n`);
+}
+
+async function attach(): Promise<{ client: RpcClient; socket: Socket }> {
+  const pointer = readPointer();
+  if (!pointer) throw new Error('No running Netns Explorer lab found: start the app (npm start) or npm run web -- --lab first.');
+  const socket = connect(pointer.socket);
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', () => reject(new Error(`The lab at ${pointer.socket} does not answer: is the app still running?`)));
+  });
+  const client = new RpcClient((text) => socket.write(`${text}\n`));
+  createInterface({ input: socket }).on('line', (line) => client.receive(line));
+  socket.on('close', () => client.disconnect('the lab closed the connection'));
+  return { client, socket };
+}
+
+async function apply(file: string): Promise<number> {
+  const plan = planOf(readTopology(file));
+  const { client, socket } = await attach();
+  client.on('command', (c) => say(`${c.exitCode === 0 ? '✓' : '✗'} ${c.argv.join(' ')}`));
+  try {
+    for (const { method, params } of plan) await client.call(method, params as never);
+    say(`${file}: ${plan.length} steps, all done.`);
+    return 0;
+  } catch (error) {
+    say(error instanceof RpcError ? `failed: ${error.message}` : String(error));
+    return 1;
+  } finally {
+    socket.end();
+  }
+}
+
+async function shell(namespace: string | undefined): Promise<number> {
+  const { client, socket } = await attach();
+  const size = () => ({ cols: Math.max(10, process.stdout.columns || 80), rows: Math.max(4, process.stdout.rows || 24) });
+  const { terminalId } = await client.call('terminal.open', { namespace: namespace ?? null, ...size() });
+  client.on('terminal.data', (d) => d.terminalId === terminalId && process.stdout.write(d.data));
+  const exited = new Promise<number>((resolve) => client.on('terminal.exit', (e) => e.terminalId === terminalId && resolve(e.exitCode)));
+  if (process.stdin.isTTY) process.stdin.setRawMode(true);
+  process.stdin.on('data', (chunk: Buffer) => void client.call('terminal.write', { terminalId, data: chunk.toString() }).catch(() => undefined));
+  process.stdout.on('resize', () => void client.call('terminal.resize', { terminalId, ...size() }).catch(() => undefined));
+  const code = await Promise.race([exited, new Promise<number>((resolve) => socket.on('close', () => resolve(1)))]);
+  if (process.stdin.isTTY) process.stdin.setRawMode(false);
+  socket.end();
+  process.stdin.pause();
+  return code;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, arg] = argv;
+  if (command === 'script' && arg) {
+    process.stdout.write(scriptOf(readTopology(arg)));
+    return 0;
+  }
+  if (command === 'apply' && arg) return apply(arg);
+  if (command === 'shell') return shell(arg);
+  say(USAGE);
   return 2;
 }
 
-process.exitCode = main(process.argv.slice(2));
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    say(error instanceof Error ? error.message : String(error));
+    process.exit(1);
+  },
+);

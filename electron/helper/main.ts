@@ -3,7 +3,10 @@ import { spawn } from 'node:child_process';
 import type { HelperMode } from '../../shared/protocol';
 import { processEnv } from './ip';
 import { hop1Argv, hop2Argv, innerIdentity, mountPrivateNetnsDir, userNamespaceBlocker, type LabOptions } from './lab';
-import { serveStdio } from './rpc';
+import { createServer } from 'node:net';
+import { chmodSync } from 'node:fs';
+import { prepareControl } from './control';
+import { serveLines, type LineServer } from './rpc';
 import { HelperService } from './service';
 
 const USAGE = `Usage: netns-explorer-helper [--lab | --host] [--reconcile-ms=N] [--no-watch]
@@ -22,6 +25,8 @@ interface Flags {
   insideLab: boolean;
   uid: number | null;
   gid: number | null;
+  /** Unix socket where the lab also takes JSON-RPC (for `npm run lab`). */
+  controlSocket: string | null;
 }
 
 function log(message: string): void {
@@ -34,7 +39,7 @@ function fail(message: string, code = 2): never {
 }
 
 function parseFlags(argv: string[]): Flags {
-  const flags: Flags = { mode: 'lab', stage: 'start', reconcileMs: 3000, watch: true, insideLab: false, uid: null, gid: null };
+  const flags: Flags = { mode: 'lab', stage: 'start', reconcileMs: 3000, watch: true, insideLab: false, uid: null, gid: null, controlSocket: null };
   for (const arg of argv) {
     const [key, value] = arg.split('=', 2) as [string, string | undefined];
     const number = () => {
@@ -50,6 +55,7 @@ function parseFlags(argv: string[]): Flags {
     else if (key === '--lab-uid') flags.uid = number();
     else if (key === '--lab-gid') flags.gid = number();
     else if (key === '--lab-stage' && (value === 'mount' || value === 'run')) flags.stage = value;
+    else if (key === '--control-socket' && value) flags.controlSocket = value;
     else if (arg === '--help' || arg === '-h') {
       process.stdout.write(`${USAGE}\n`);
       process.exit(0);
@@ -59,23 +65,41 @@ function parseFlags(argv: string[]): Flags {
 }
 
 /** Runs the next hop with our stdio, passes signals on, and exits as it exits. */
-function relay(argv: string[]): void {
+function relay(argv: string[], cleanup: () => void = () => undefined): void {
   const child = spawn(argv[0] as string, argv.slice(1), { stdio: 'inherit', env: processEnv });
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => child.kill(signal));
   child.on('error', (error) => fail(`cannot start ${argv[0]}: ${error.message}`, 1));
-  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 + 15 : 1)));
+  child.on('exit', (code, signal) => {
+    cleanup();
+    process.exit(code ?? (signal ? 128 + 15 : 1));
+  });
 }
 
 async function serve(flags: Flags): Promise<void> {
   const selfPid = process.pid;
-  const server = serveStdio(process.stdin, process.stdout, (method, params) => service.dispatch(method, params));
+  // Every client hears every notification: the app on stdio, and `npm run lab` on the control socket.
+  const clients = new Set<LineServer>();
+  const server = serveLines(process.stdin, process.stdout, (method, params) => service.dispatch(method, params));
+  clients.add(server);
   const service = new HelperService({
     mode: flags.mode,
     selfPid,
     reconcileMs: flags.reconcileMs,
     watch: flags.watch,
-    notify: (name, params) => server.notify(name, params),
+    notify: (name, params) => {
+      for (const client of clients) client.notify(name, params);
+    },
   });
+  if (flags.controlSocket) {
+    const control = createServer((socket) => {
+      socket.on('error', () => undefined);
+      const client = serveLines(socket, socket, (method, params) => service.dispatch(method, params));
+      clients.add(client);
+      void client.closed.then(() => clients.delete(client));
+    });
+    control.listen(flags.controlSocket, () => chmodSync(flags.controlSocket as string, 0o600));
+    control.unref();
+  }
   if (flags.mode === 'lab') {
     await service.ip.check('ip', ['link', 'set', 'lo', 'up'], { namespace: null, log: false });
   }
@@ -103,9 +127,12 @@ async function main(): Promise<void> {
       if (blocker) fail(`cannot build the lab. ${blocker}`, 3);
     }
     const identity = flags.insideLab ? { innerUid: 0, innerGid: 0 } : innerIdentity(uid, gid);
-    const forward = process.argv.slice(2).filter((a) => !a.startsWith('--lab-'));
-    const options: LabOptions = { ...identity, forward: [...forward, `--lab-uid=${identity.innerUid}`, `--lab-gid=${identity.innerGid}`] };
-    relay(hop1Argv(self, options));
+    const forward = process.argv.slice(2).filter((a) => !a.startsWith('--lab-') && !a.startsWith('--control-socket'));
+    // The lab's own /run may hide the user's runtime directory: prepare the control socket's place from out here.
+    const control = flags.mode === 'lab' ? prepareControl(process.pid) : null;
+    const controlArg = control ? [`--control-socket=${control.socket}`] : [];
+    const options: LabOptions = { ...identity, forward: [...forward, ...controlArg, `--lab-uid=${identity.innerUid}`, `--lab-gid=${identity.innerGid}`] };
+    relay(hop1Argv(self, options), control?.cleanup);
     return;
   }
   if (flags.stage === 'mount') {

@@ -75,14 +75,17 @@ export async function handleLine(line: string, dispatch: Dispatch): Promise<unkn
   return replies.length ? replies : undefined;
 }
 
-export interface StdioServer {
+export interface LineServer {
   notify(method: string, params: unknown): void;
   /** Resolves when stdin ends and every request has been answered. */
   closed: Promise<void>;
 }
 
-export function serveStdio(input: NodeJS.ReadableStream, output: NodeJS.WritableStream, dispatch: Dispatch): StdioServer {
-  const write = (message: unknown) => output.write(`${JSON.stringify(message)}\n`);
+/** Serves JSON-RPC on a line stream: the helper's stdio, or a control-socket connection. */
+export function serveLines(input: NodeJS.ReadableStream, output: NodeJS.WritableStream, dispatch: Dispatch): LineServer {
+  const write = (message: unknown) => {
+    if ((output as { writable?: boolean }).writable !== false) output.write(`${JSON.stringify(message)}\n`);
+  };
   const inFlight = new Set<Promise<void>>();
   const lines = createInterface({ input, crlfDelay: Infinity });
   lines.on('line', (line) => {

@@ -22,9 +22,9 @@ export interface HelperHandle {
   close(): Promise<number | null>;
 }
 
-export async function startHelper(args: string[] = ['--lab', '--reconcile-ms=0']): Promise<HelperHandle> {
+export async function startHelper(args: string[] = ['--lab', '--reconcile-ms=0'], env: NodeJS.ProcessEnv = {}): Promise<HelperHandle> {
   if (!existsSync(HELPER)) throw new Error(`${HELPER} is missing: run "npm run build" first`);
-  const child = spawn(process.execPath, [HELPER, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [HELPER, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let stderr = '';
   const notifications: HelperHandle['notifications'] = [];
   const waiters = new Set<() => void>();
