@@ -148,7 +148,7 @@ export interface HelperStatus {
 
 /** A menu command from the desktop shell, for the renderer to carry out (Electron only). */
 export interface AppAction {
-  action: 'new-netns' | 'new-veth' | 'new-bridge' | 'refresh' | 'fit' | 'switch-mode';
+  action: 'new-netns' | 'new-veth' | 'new-bridge' | 'refresh' | 'fit' | 'switch-mode' | 'open-lesson' | 'open-topology' | 'save-topology' | 'export-png' | 'export-svg';
 }
 
 export interface Notifications {

@@ -6,12 +6,16 @@ import { markRaw, ref } from 'vue';
 import { namespaceLabel } from '../../shared/model';
 import { RpcError } from '../../shared/protocol';
 import { useClient } from '../client/current';
+import { PingSpotter } from '../terminal-pings';
+import { usePings } from './pings';
 import { useTopology } from './topology';
 import { useUi } from './ui';
 
 export interface TerminalTab {
   id: string;
   label: string;
+  namespaceId: string;
+  pings: Pick<PingSpotter, 'feed'>;
   term: Terminal;
   fit: FitAddon;
   exited: number | null;
@@ -31,9 +35,25 @@ export const useTerminals = defineStore('terminals', () => {
 
   function onData(id: string, data: string): void {
     const tab = tabs.value.find((t) => t.id === id);
-    if (tab) tab.term.write(data);
-    else early.set(id, [...(early.get(id) ?? []), data]);
+    if (!tab) {
+      // Only a tab being opened right now can be early; anything else (another client's shell) is not ours.
+      if (opening > 0) early.set(id, [...(early.get(id) ?? []), data]);
+      return;
+    }
+    tab.term.write(data);
+    spot(tab, data);
   }
+
+  /** Pings typed here count for lessons, like pings from the panel. */
+  function spot(tab: TerminalTab, data: string): void {
+    const topology = useTopology();
+    for (const ping of tab.pings.feed(data)) {
+      const from = ping.namespace === null ? topology.byId(tab.namespaceId) : topology.byName(ping.namespace);
+      if (from) usePings().history.push({ fromId: from.id, target: ping.target, received: ping.received });
+    }
+  }
+
+  let opening = 0;
 
   function onExit(id: string, exitCode: number): void {
     const tab = tabs.value.find((t) => t.id === id);
@@ -49,20 +69,23 @@ export const useTerminals = defineStore('terminals', () => {
     const term = markRaw(new Terminal({ fontFamily: "'DejaVu Sans Mono', monospace", fontSize: 13, theme: theme(), cursorBlink: true, scrollback: 5000 }));
     const fit = markRaw(new FitAddon());
     term.loadAddon(fit);
+    opening++;
     try {
       const { terminalId } = await useClient().call('terminal.open', { ...topology.whereOf(namespaceId), cols: 100, rows: 12 });
-      const tab: TerminalTab = { id: terminalId, label: namespaceLabel(ns), term, fit, exited: null };
+      const tab: TerminalTab = { id: terminalId, label: namespaceLabel(ns), namespaceId, pings: markRaw(new PingSpotter()), term, fit, exited: null };
       term.onData((data) => void useClient().call('terminal.write', { terminalId, data }).catch(() => undefined));
       tabs.value.push(tab);
       activeId.value = terminalId;
-      for (const data of early.get(terminalId) ?? []) term.write(data);
-      early.delete(terminalId);
+      for (const data of early.get(terminalId) ?? []) onData(terminalId, data);
+      early.clear();
       const ui = useUi();
       ui.bottomTab = 'terminal';
       ui.logOpen = true;
     } catch (error) {
       term.dispose();
       useUi().toast('error', 'Could not open a terminal', error instanceof RpcError ? error.message : String(error));
+    } finally {
+      opening--;
     }
   }
 
