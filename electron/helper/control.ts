@@ -1,13 +1,31 @@
 // The lab's control socket: how `npm run lab -- shell|apply` reaches a running
 // lab from an ordinary terminal. It lives in a directory only the user can
 // open, and a pointer file says where.
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** Where the pointer to the running lab's socket is kept (tests set their own). */
+/** A directory that only this user can open: anything else there could be someone else's trap. */
+export function privateDir(path: string): boolean {
+  try {
+    const st = lstatSync(path);
+    return st.isDirectory() && st.uid === (process.getuid?.() ?? st.uid) && (st.mode & 0o077) === 0;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Where the pointer to the running lab's socket is kept: the user's runtime
+ * directory, or a 0700 directory of theirs in /tmp (tests set their own).
+ */
 export function runtimeDir(env: NodeJS.ProcessEnv = process.env): string {
-  return env.NETNS_EXPLORER_RUNTIME_DIR ?? env.XDG_RUNTIME_DIR ?? tmpdir();
+  const chosen = env.NETNS_EXPLORER_RUNTIME_DIR ?? env.XDG_RUNTIME_DIR;
+  if (chosen) return chosen;
+  const own = join(tmpdir(), `netns-explorer-${process.getuid?.() ?? 'user'}`);
+  mkdirSync(own, { recursive: true, mode: 0o700 });
+  if (!privateDir(own)) throw new Error(`${own} is not a private directory of yours: refusing to use it`);
+  return own;
 }
 
 export function pointerPath(env: NodeJS.ProcessEnv = process.env): string {
@@ -39,9 +57,11 @@ export function prepareControl(pid: number, env: NodeJS.ProcessEnv = process.env
   };
 }
 
+/** The running lab's socket, if the pointer is there and the socket sits in a directory only this user can open. */
 export function readPointer(env: NodeJS.ProcessEnv = process.env): Pointer | null {
   try {
-    return JSON.parse(readFileSync(pointerPath(env), 'utf8')) as Pointer;
+    const pointer = JSON.parse(readFileSync(pointerPath(env), 'utf8')) as Pointer;
+    return privateDir(join(pointer.socket, '..')) ? pointer : null;
   } catch {
     return null;
   }

@@ -1,7 +1,7 @@
 // npm run lab -- apply|shell from an ordinary terminal, reaching a running lab
 // through its control socket.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -68,5 +68,15 @@ describe('npm run lab', () => {
     const code = await new Promise((resolve) => child.on('close', resolve));
     expect(code).toBe(1);
     expect(stderr).toMatch(/No running Netns Explorer lab found/);
+  });
+});
+
+describe('the pointer to the lab', () => {
+  it('is ignored when its socket is not in a private directory of this user', () => {
+    const elsewhere = mkdtempSync(join(tmpdir(), 'netns-explorer-open-'));
+    mkdirSync(join(elsewhere, 'sock'));
+    chmodSync(join(elsewhere, 'sock'), 0o777);
+    writeFileSync(join(elsewhere, 'netns-explorer-lab.json'), JSON.stringify({ socket: join(elsewhere, 'sock', 'lab.sock'), pid: 1 }));
+    expect(readPointer({ NETNS_EXPLORER_RUNTIME_DIR: elsewhere })).toBeNull();
   });
 });
