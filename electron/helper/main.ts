@@ -93,9 +93,19 @@ async function serve(flags: Flags): Promise<void> {
   if (flags.controlSocket) {
     const control = createServer((socket) => {
       socket.on('error', () => undefined);
-      const client = serveLines(socket, socket, (method, params) => service.dispatch(method, params));
+      // Shells opened over this connection end with it, however the other side went away.
+      const opened = new Set<string>();
+      const client = serveLines(socket, socket, async (method, params) => {
+        const result = await service.dispatch(method, params);
+        if (method === 'terminal.open') opened.add((result as { terminalId: string }).terminalId);
+        return result;
+      });
       clients.add(client);
-      void client.closed.then(() => clients.delete(client));
+      // 'close' comes however the peer went (a killed client resets rather than ends the stream).
+      socket.on('close', () => {
+        clients.delete(client);
+        for (const terminalId of opened) void service.dispatch('terminal.close', { terminalId }).catch(() => undefined);
+      });
     });
     control.listen(flags.controlSocket, () => chmodSync(flags.controlSocket as string, 0o600));
     control.unref();

@@ -61,6 +61,16 @@ describe('npm run lab', () => {
     await helper.waitFor('topology', (c) => c.namespaces.some((n) => n.name === 'netns1' && n.links.some((l) => l.ifname === 'dummyish')), 5000, since);
   });
 
+  it('ends a shell whose command-line client was killed', async () => {
+    const since = helper.notifications.length;
+    const child = spawn(process.execPath, [`${ROOT}out/cli/lab.mjs`, 'shell'], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const earlier = new Set(helper.notifications.slice(0, since).map((n) => (n.params as { terminalId?: string }).terminalId));
+    const opened = await helper.waitFor('terminal.data', (d) => !earlier.has(d.terminalId), 5000, since);
+    child.kill('SIGKILL');
+    const ended = await helper.waitFor('terminal.exit', (e) => e.terminalId === opened.terminalId, 5000, since);
+    expect(ended.terminalId).toBe(opened.terminalId);
+  });
+
   it('says plainly when no lab is running', async () => {
     const child = spawn(process.execPath, [`${ROOT}out/cli/lab.mjs`, 'shell'], { env: { ...process.env, NETNS_EXPLORER_RUNTIME_DIR: mkdtempSync(join(tmpdir(), 'none-')) } });
     let stderr = '';

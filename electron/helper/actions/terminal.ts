@@ -55,7 +55,9 @@ export class Terminals {
       this.ctx.notify('terminal.exit', { terminalId, exitCode: result.exitCode ?? 1 });
     });
     this.open_.set(terminalId, { pid, write: (data) => child.stdin?.write(data) });
-    this.jobs.add(terminalId, { namespace: nsLabel(namespace), stop: () => child.kill('SIGHUP'), finished });
+    // script does not pass SIGHUP or SIGTERM on (and an interactive bash ignores SIGTERM): ending script
+    // closes the pty, and the kernel hangs up the shell on it.
+    this.jobs.add(terminalId, { namespace: nsLabel(namespace), stop: () => child.kill('SIGKILL'), finished });
     return { terminalId };
   }
 
