@@ -34,7 +34,10 @@ async function attach(): Promise<{ client: RpcClient; socket: Socket }> {
     socket.once('error', () => reject(new Error(`The lab at ${pointer.socket} does not answer: is the app still running?`)));
   });
   const client = new RpcClient((text) => socket.write(`${text}\n`));
-  createInterface({ input: socket }).on('line', (line) => client.receive(line));
+  // A lab that went away mid-call resets the socket; 'close' below tells the user, not a stack trace.
+  createInterface({ input: socket })
+    .on('line', (line) => client.receive(line))
+    .on('error', () => socket.destroy());
   socket.on('close', () => client.disconnect('the lab closed the connection'));
   return { client, socket };
 }

@@ -88,6 +88,8 @@ export function serveLines(input: NodeJS.ReadableStream, output: NodeJS.Writable
   };
   const inFlight = new Set<Promise<void>>();
   const lines = createInterface({ input, crlfDelay: Infinity });
+  // A peer that vanished (EPIPE, ECONNRESET) ends this stream, never the helper.
+  lines.on('error', () => lines.close());
   lines.on('line', (line) => {
     if (line.trim() === '') return;
     const job = handleLine(line, dispatch).then((reply) => {

@@ -1,6 +1,7 @@
+import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, RpcError } from '../../shared/protocol';
-import { handleLine, type Dispatch } from '../../electron/helper/rpc';
+import { handleLine, serveLines, type Dispatch } from '../../electron/helper/rpc';
 
 const calls: string[] = [];
 const dispatch: Dispatch = async (method, params) => {
@@ -42,5 +43,16 @@ describe('handleLine', () => {
     const replies = await handleLine('[{"jsonrpc":"2.0","id":6,"method":"snapshot"},{"jsonrpc":"2.0","method":"snapshot"}]', dispatch);
     expect(replies).toEqual([{ jsonrpc: '2.0', id: 6, result: { method: 'snapshot', params: {} } }]);
     expect(await handleLine('{"jsonrpc":"2.0","method":"snapshot"}', dispatch)).toBeUndefined();
+  });
+});
+
+describe('serveLines', () => {
+  it('closes quietly when its peer vanishes mid-stream', async () => {
+    const stream = new PassThrough();
+    stream.on('error', () => undefined);
+    const server = serveLines(stream, stream, dispatch);
+    stream.destroy(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+    await expect(server.closed).resolves.toBeUndefined();
+    expect(() => server.notify('topology', {})).not.toThrow();
   });
 });
