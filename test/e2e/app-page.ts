@@ -89,9 +89,11 @@ export class AppPage {
   }
 
   async select(ns: string, ifname: string): Promise<void> {
-    const box = await this.iface(ns, ifname).boundingBox();
+    const port = this.iface(ns, ifname);
+    const box = await port.boundingBox();
     if (!box) throw new Error(`${ns}/${ifname} not on screen`);
-    await this.page.mouse.click(box.x + 60, box.y + Math.min(12, box.height / 2));
+    // locator.click waits until the card stops moving (a relayout after a new cable), then clicks like a pointer.
+    await port.click({ position: { x: 60, y: Math.min(12, box.height / 2) } });
     await this.page.locator('[data-testid="inspector"] h3', { hasText: ifname }).waitFor();
   }
 
