@@ -196,6 +196,26 @@ export const ErrorCode = {
   NotFound: -32002,
   /** The helper is not running (restarting, or the connection dropped). */
   Unavailable: -32003,
+  /** Host mode: the call could cut the machine off (or break what holds a namespace); repeat it with confirmRisk: true. */
+  RiskRefused: -32004,
+  /** A bridge's cap was reached (calls in flight per client); the message names the cap. */
+  LimitReached: -32005,
+} as const;
+
+/** data of a RiskRefused (-32004) error. */
+export interface RiskErrorData {
+  /** What the call would cost, in words (the same text as the message). */
+  risk: string;
+}
+
+/** The web bridge's caps, the same for every client. */
+export const BRIDGE_LIMITS = {
+  /** Largest WebSocket message, in bytes (close 1009 beyond). */
+  maxMessageBytes: 1 << 20,
+  /** Open WebSocket connections at once (close 1013 beyond). */
+  maxConnections: 32,
+  /** Calls in flight per client (JSON-RPC -32005 beyond). */
+  maxInFlight: 64,
 } as const;
 
 export interface RpcErrorBody {

@@ -1,7 +1,7 @@
 // Lets several clients share one helper: forwards only the protocol's methods,
 // gives each request a helper-side id and routes the reply back, fans
 // notifications out, and fails calls in flight when the helper goes away.
-import { ErrorCode, type HelperStatus, type RpcErrorBody } from '../../shared/protocol';
+import { BRIDGE_LIMITS, ErrorCode, type HelperStatus, type RpcErrorBody } from '../../shared/protocol';
 import { isAppMethodName, isMethodName } from '../../shared/schemas';
 import type { HelperSupervisor } from './supervisor';
 
@@ -36,25 +36,31 @@ export class RpcRouter {
     };
   }
 
+  /** Handles one message from a client; whatever it holds, it never throws. */
   private fromClient(client: RouterClient, text: string): void {
-    let message: { jsonrpc?: unknown; id?: unknown; method?: unknown; params?: unknown };
+    let parsed: unknown;
     try {
-      message = JSON.parse(text) as typeof message;
+      parsed = JSON.parse(text);
     } catch {
       client.send(reply(null, { code: ErrorCode.ParseError, message: 'Parse error: not valid JSON' }));
       return;
     }
-    const id = typeof message.id === 'number' || typeof message.id === 'string' ? message.id : null;
-    if (typeof message !== 'object' || message === null || message.jsonrpc !== '2.0' || id === null) {
-      client.send(reply(id, { code: ErrorCode.InvalidRequest, message: 'Invalid request: needs jsonrpc "2.0", a method and an id' }));
+    const message = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : null;
+    const id = message && (typeof message.id === 'number' || typeof message.id === 'string') ? message.id : null;
+    if (!message || message.jsonrpc !== '2.0' || id === null) {
+      client.send(reply(id, { code: ErrorCode.InvalidRequest, message: 'Invalid request: needs a JSON object with jsonrpc "2.0", a method and an id' }));
       return;
     }
     if (!isMethodName(message.method)) {
-      client.send(reply(id, { code: ErrorCode.MethodNotFound, message: `Method not found: ${String(message.method)}` }));
+      client.send(reply(id, { code: ErrorCode.MethodNotFound, message: `Method not found: ${String(message.method).slice(0, 100)}` }));
       return;
     }
     if (isAppMethodName(message.method)) {
       client.send(reply(id, { code: ErrorCode.NotSupported, message: `${message.method} is not available here: this host runs in the mode it was started with (restart it with --lab or --host).` }));
+      return;
+    }
+    if (this.inFlight(client) >= BRIDGE_LIMITS.maxInFlight) {
+      client.send(reply(id, { code: ErrorCode.LimitReached, message: `Too many calls in flight: at most ${BRIDGE_LIMITS.maxInFlight} per client; wait for replies before sending more.`, data: { cap: 'maxInFlight', limit: BRIDGE_LIMITS.maxInFlight } }));
       return;
     }
     const helperId = this.nextId++;
@@ -66,6 +72,12 @@ export class RpcRouter {
     }
   }
 
+  private inFlight(client: RouterClient): number {
+    let count = 0;
+    for (const p of this.pending.values()) if (p.client === client) count++;
+    return count;
+  }
+
   private fromHelper(text: string): void {
     let message: { id?: unknown; method?: unknown };
     try {
@@ -73,6 +85,7 @@ export class RpcRouter {
     } catch {
       return;
     }
+    if (typeof message !== 'object' || message === null) return;
     if (typeof message.id === 'number') {
       const pending = this.pending.get(message.id);
       if (!pending) return;

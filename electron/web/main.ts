@@ -1,19 +1,19 @@
 // The headless host: serves the built renderer and bridges a WebSocket to the
-// helper, on 127.0.0.1 only, behind a per-run token and an Origin check.
+// helper, on 127.0.0.1 only. The one way in is /rpc with the per-run token and
+// the bridge's own Origin and Host; no input, however malformed, stops it.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { WebSocketServer } from 'ws';
-import type { HelperMode } from '../../shared/protocol';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { BRIDGE_LIMITS, type HelperMode } from '../../shared/protocol';
 import { helperLaunch } from '../bridge/launch';
 import { RpcRouter } from '../bridge/router';
 import { HelperSupervisor } from '../bridge/supervisor';
 
 const OUT = fileURLToPath(new URL('../', import.meta.url));
 const STATIC_ROOT = join(OUT, 'renderer');
-const COOKIE = 'netns_explorer_token';
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -24,21 +24,24 @@ const TYPES: Record<string, string> = {
   '.woff2': 'font/woff2',
   '.map': 'application/json',
 };
+const USAGE = 'Usage: npm run web -- [--lab | --host] [--port=N]   (N: 0, the default, picks a free port; else 1–65535)';
 
 interface Flags {
   mode: HelperMode;
   port: number;
 }
 
-function parseFlags(argv: string[]): Flags {
+/** The flags, or a line saying what is wrong with them. */
+export function parseFlags(argv: readonly string[]): Flags | { error: string } {
   const flags: Flags = { mode: 'lab', port: 0 };
   for (const arg of argv) {
     if (arg === '--lab' || arg === '--host') flags.mode = arg === '--lab' ? 'lab' : 'host';
-    else if (arg.startsWith('--port=')) flags.port = Number(arg.slice('--port='.length));
-    else {
-      process.stderr.write(`Usage: npm run web -- [--lab | --host] [--port=N]\nunknown argument ${arg}\n`);
-      process.exit(2);
-    }
+    else if (arg.startsWith('--port=')) {
+      const text = arg.slice('--port='.length);
+      const port = /^\d{1,5}$/.test(text) ? Number(text) : NaN;
+      if (!(port >= 0 && port <= 65535)) return { error: `--port needs a whole number from 0 to 65535, not "${text}"` };
+      flags.port = port;
+    } else return { error: `unknown argument ${arg}` };
   }
   return flags;
 }
@@ -50,18 +53,31 @@ export function tokenMatches(expected: string, given: string | null | undefined)
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-function cookieToken(request: IncomingMessage): string | null {
-  for (const part of (request.headers.cookie ?? '').split(';')) {
-    const [name, value] = part.trim().split('=', 2);
-    if (name === COOKIE && value) return value;
+/** The Host values a browser sends for this bridge; anything else is DNS rebinding or a stray client. */
+function hostsFor(port: number): Set<string> {
+  return new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
+}
+
+function originsFor(port: number): Set<string> {
+  return new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`]);
+}
+
+/** The request's path and token, or null when its target is not a URL path at all. */
+function target(request: IncomingMessage): { path: string; token: string | null } | null {
+  const raw = request.url ?? '/';
+  if (!raw.startsWith('/')) return null;
+  try {
+    const url = new URL(raw, 'http://127.0.0.1');
+    return { path: decodeURIComponent(url.pathname), token: url.searchParams.get('token') };
+  } catch {
+    return null;
   }
-  return null;
 }
 
 async function serveFile(path: string, response: ServerResponse): Promise<void> {
   const safe = normalize(path).replace(/^(\.\.[/\\])+/, '');
   const file = join(STATIC_ROOT, safe === '/' ? 'index.html' : safe);
-  if (!file.startsWith(STATIC_ROOT)) {
+  if (!file.startsWith(STATIC_ROOT) || file.includes('\0')) {
     response.writeHead(404).end();
     return;
   }
@@ -78,12 +94,22 @@ async function serveFile(path: string, response: ServerResponse): Promise<void> 
     });
     response.end(body);
   } catch {
-    response.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not found');
+    if (!response.headersSent) response.writeHead(404, { 'Content-Type': 'text/plain' });
+    response.end('Not found');
   }
+}
+
+function refuse(response: ServerResponse, status: number, text: string): void {
+  if (!response.headersSent) response.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' });
+  response.end(`${text}\n`);
 }
 
 function main(): void {
   const flags = parseFlags(process.argv.slice(2));
+  if ('error' in flags) {
+    process.stderr.write(`netns-explorer web: ${flags.error}\n${USAGE}\n`);
+    process.exit(2);
+  }
   if (flags.mode === 'host') {
     if (process.geteuid?.() !== 0) {
       process.stderr.write('netns-explorer web: --host changes the machine\'s real network and needs root; run it as root or use --lab.\n');
@@ -98,48 +124,77 @@ function main(): void {
     helperLaunch(flags.mode, { node: process.execPath, helperScript: join(OUT, 'helper', 'helper.mjs'), uid: process.geteuid?.() ?? 0, pkexec: null, launcher: null, appImage: false, env: process.env }),
   );
   const router = new RpcRouter(supervisor);
-  let origin = '';
+  let hosts = new Set<string>();
+  let origins = new Set<string>();
 
+  // The page and its assets hold no secret: they are served to anyone on this machine who asks by the
+  // right Host. A token in the URL that is wrong is refused, so a stale link says so at once.
+  const onRequest = (request: IncomingMessage, response: ServerResponse): void => {
+    const where = target(request);
+    if (!where) return refuse(response, 400, 'Bad request: not a path.');
+    if (!hosts.has(request.headers.host ?? '')) return refuse(response, 421, 'Misdirected request: this bridge answers only on 127.0.0.1 and localhost.');
+    if (request.method !== 'GET' && request.method !== 'HEAD') return refuse(response, 405, 'Method not allowed.');
+    if (where.token !== null && !tokenMatches(token, where.token)) return refuse(response, 403, 'Forbidden: this token is not valid. Open the URL printed when the bridge started.');
+    void serveFile(where.path, response).catch(() => refuse(response, 500, 'Could not read that file.'));
+  };
   const server = createServer((request, response) => {
-    const url = new URL(request.url ?? '/', origin);
-    const fromQuery = url.searchParams.get('token');
-    if (tokenMatches(token, fromQuery)) {
-      response.setHeader('Set-Cookie', `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`);
-    } else if (!tokenMatches(token, cookieToken(request))) {
-      response.writeHead(403, { 'Content-Type': 'text/plain' }).end('Forbidden: open the URL with its token, as printed at start.');
-      return;
+    try {
+      onRequest(request, response);
+    } catch {
+      refuse(response, 400, 'Bad request.');
     }
-    if (request.method !== 'GET') {
-      response.writeHead(405).end();
-      return;
-    }
-    void serveFile(decodeURIComponent(url.pathname), response);
+  });
+  // Requests Node cannot even parse: answer 400 and drop the connection, never throw.
+  server.on('clientError', (_error, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
   });
 
-  const sockets = new WebSocketServer({ noServer: true, maxPayload: 1 << 20 });
-  server.on('upgrade', (request, socket, head) => {
-    const url = new URL(request.url ?? '/', origin);
-    const allowed =
-      url.pathname === '/rpc' &&
-      request.headers.origin === origin &&
-      (tokenMatches(token, url.searchParams.get('token')) || tokenMatches(token, cookieToken(request)));
-    if (!allowed) {
-      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
+  const sockets = new WebSocketServer({ noServer: true, maxPayload: BRIDGE_LIMITS.maxMessageBytes });
+  const accept = (ws: WebSocket) => {
+    // ws reports protocol errors (oversized: 1009, bad UTF-8: 1007, bad framing: 1002) here and closes the socket itself.
+    ws.on('error', () => undefined);
+    if (sockets.clients.size > BRIDGE_LIMITS.maxConnections) {
+      ws.close(1013, `too many connections: at most ${BRIDGE_LIMITS.maxConnections}`);
       return;
     }
-    sockets.handleUpgrade(request, socket, head, (ws) => {
-      const link = router.attach({ send: (text) => ws.readyState === ws.OPEN && ws.send(text) });
-      ws.on('message', (data) => link.receive(data.toString()));
-      ws.on('close', () => link.detach());
+    const link = router.attach({ send: (text) => ws.readyState === ws.OPEN && ws.send(text) });
+    ws.on('message', (data, isBinary) => {
+      if (isBinary) ws.close(1003, 'text frames only');
+      else link.receive(data.toString());
     });
+    ws.on('close', () => link.detach());
+  };
+  server.on('upgrade', (request, socket, head) => {
+    socket.on('error', () => undefined);
+    try {
+      const where = target(request);
+      const allowed =
+        where?.path === '/rpc' &&
+        hosts.has(request.headers.host ?? '') &&
+        origins.has(request.headers.origin ?? '') &&
+        tokenMatches(token, where.token);
+      if (!allowed) {
+        socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
+        return;
+      }
+      sockets.handleUpgrade(request, socket, head, accept);
+    } catch {
+      socket.destroy();
+    }
   });
 
   supervisor.start();
+  server.on('error', (error: NodeJS.ErrnoException) => {
+    process.stderr.write(`netns-explorer web: cannot listen on 127.0.0.1:${flags.port}: ${error.code === 'EADDRINUSE' ? 'the port is in use' : error.message}\n`);
+    void supervisor.stop().then(() => process.exit(1));
+  });
   server.listen(flags.port, '127.0.0.1', () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : flags.port;
-    origin = `http://127.0.0.1:${port}`;
-    process.stdout.write(`Netns Explorer: ${origin}/?token=${token}\n`);
+    hosts = hostsFor(port);
+    origins = originsFor(port);
+    process.stdout.write(`Netns Explorer: http://127.0.0.1:${port}/?token=${token}\n`);
   });
 
   const shutdown = async () => {

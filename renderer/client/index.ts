@@ -1,5 +1,6 @@
 // Picks the transport: Electron's preload bridge when present, else the web bridge.
 import {
+  ErrorCode,
   RpcError,
   type Envelope,
   type MethodName,
@@ -36,9 +37,29 @@ function fromPreload(api: PreloadApi): NetnsClient {
   };
 }
 
+const TOKEN_KEY = 'netns-explorer-token';
+
+/**
+ * The web bridge's token: taken from the address once, kept for this tab only
+ * (sessionStorage, so a reload works) and removed from the address bar, so it
+ * is never in a cookie, the history or a bookmark.
+ */
+export function bridgeToken(): string {
+  const params = new URLSearchParams(location.search);
+  const fromUrl = params.get('token');
+  if (fromUrl) {
+    sessionStorage.setItem(TOKEN_KEY, fromUrl);
+    params.delete('token');
+    const rest = params.toString();
+    history.replaceState(history.state, '', `${location.pathname}${rest ? `?${rest}` : ''}${location.hash}`);
+  }
+  return sessionStorage.getItem(TOKEN_KEY) ?? '';
+}
+
 export function createClient(): NetnsClient {
   if (window.netnsExplorer) return fromPreload(window.netnsExplorer);
-  const token = new URLSearchParams(location.search).get('token') ?? '';
+  const token = bridgeToken();
+  if (!token) return withoutToken();
   const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/rpc?token=${encodeURIComponent(token)}`;
   const socket = connectWebSocket(url);
   return {
@@ -51,6 +72,18 @@ export function createClient(): NetnsClient {
         off();
         offConnection();
       };
+    },
+  };
+}
+
+/** A page opened without the bridge's token: says how to get in, and calls nothing. */
+function withoutToken(): NetnsClient {
+  const message = 'This page has no access token. Open the address that npm run web printed when it started (it ends in ?token=…).';
+  return {
+    call: () => Promise.reject(new RpcError({ code: ErrorCode.Unavailable, message })),
+    on(name, handler) {
+      if (name === 'helper.status') queueMicrotask(() => (handler as (s: Notifications['helper.status']) => void)({ state: 'failed', mode: 'lab', message }));
+      return () => undefined;
     },
   };
 }
