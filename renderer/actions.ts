@@ -38,7 +38,7 @@ export async function deleteNamespace(id: string, confirmedRisk = false): Promis
     useUi().ask(`Delete ${label(ns)} on this machine?`, risk, 'Delete it anyway', () => void deleteNamespace(id, true));
     return;
   }
-  const result = await topology.request('netns.delete', ns.name !== null ? { name: ns.name } : { namespaceId: ns.id }, `Could not delete ${label(ns)}`);
+  const result = await topology.request('netns.delete', ns.name !== null && !ns.nameNeedsId ? { name: ns.name } : { namespaceId: ns.id }, `Could not delete ${label(ns)}`);
   if (result) {
     const peers = result.removedPeers.length ? ` The kernel also removed the cable ends ${result.removedPeers.join(', ')}.` : '';
     useUi().toast('info', `Deleted ${label(ns)}`, `Its interfaces went with it.${peers}`);

@@ -1,5 +1,6 @@
 // Saving and opening labs as files, exporting scripts, and starting over: each
 // change goes through the same RPC calls as the buttons, so all show in the log.
+import { namespaceLabel } from '../shared/model';
 import { fromTopology, parseTopologyFile, planOf, scriptOf, toYaml, TopologyFileError } from '../shared/topology-file';
 import { RpcError } from '../shared/protocol';
 import { useClient } from './client/current';
@@ -34,7 +35,7 @@ export async function resetLab(): Promise<boolean> {
   const topology = useTopology();
   await topology.refresh();
   for (const ns of topology.namespaces.filter((n) => !n.root)) {
-    const ok = await topology.request('netns.delete', ns.name !== null ? { name: ns.name } : { namespaceId: ns.id }, `Could not remove ${ns.name ?? ns.id}`);
+    const ok = await topology.request('netns.delete', ns.name !== null && !ns.nameNeedsId ? { name: ns.name } : { namespaceId: ns.id }, `Could not remove ${namespaceLabel(ns)}`);
     if (!ok) return false;
   }
   await topology.refresh();

@@ -80,8 +80,14 @@ export interface Holder {
 export interface Namespace {
   /** The namespace's inode: stable for its whole life. */
   id: string;
-  /** Its /run/netns name, or null for an unnamed one (the helper's own in lab mode). */
+  /**
+   * Its /run/netns name, or null for an unnamed one (the helper's own in lab
+   * mode). Exact: a byte that is not UTF-8 comes as the lone surrogate U+DC00+byte.
+   * Show it through displayName.
+   */
   name: string | null;
+  /** The name is not one a call can carry (spaces, quotes, "all", control bytes…): address this namespace by namespaceId. */
+  nameNeedsId?: true;
   /** True for the helper's own namespace ("host" in the UI). */
   root: boolean;
   links: Link[];
@@ -100,9 +106,25 @@ export interface Topology {
   namespaces: Namespace[];
 }
 
+/**
+ * A name as it may be shown on a screen or a terminal: control characters
+ * (newlines, escape sequences) and backslashes escaped, and bytes that were
+ * not UTF-8 (carried as U+DC80–U+DCFF, see the helper's decodeName) as \xHH.
+ */
+export function displayName(name: string): string {
+  return name.replace(/[\\\u0000-\u001f\u007f-\u009f\udc80-\udcff]/g, (c) => {
+    const code = c.charCodeAt(0);
+    if (c === '\\') return '\\\\';
+    if (c === '\n') return '\\n';
+    if (c === '\t') return '\\t';
+    if (c === '\r') return '\\r';
+    return `\\x${(code >= 0xdc80 ? code - 0xdc00 : code).toString(16).padStart(2, '0')}`;
+  });
+}
+
 /** Label shown for a namespace: its name, "host" for the helper's own, or what holds it. */
 export function namespaceLabel(ns: Pick<Namespace, 'name' | 'root' | 'id' | 'holders'>): string {
-  if (ns.name) return ns.name;
+  if (ns.name) return displayName(ns.name);
   if (ns.root) return 'host';
   const holder = ns.holders?.[0];
   return holder ? holder.label : `netns ${ns.id}`;

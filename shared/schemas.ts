@@ -17,6 +17,8 @@ export function ifnameProblem(s: string): string | null {
   if (/[\s/:\0]/.test(s)) return 'must not contain whitespace, "/", ":" or NUL';
   if (s.startsWith('-')) return 'must not start with "-"';
   if (!SAFE_NAME_CHARS.test(s)) return 'may contain only letters, digits and . _ - @ +';
+  // The kernel keeps these for /proc/sys/net/*/conf/{all,default}.
+  if (s === 'all' || s === 'default') return `"${s}" is reserved by the kernel`;
   return null;
 }
 
@@ -27,7 +29,18 @@ export function netnsNameProblem(s: string): string | null {
   if (s === '.' || s === '..') return 'must not be "." or ".."';
   if (s.startsWith('-')) return 'must not start with "-"';
   if (!SAFE_NAME_CHARS.test(s)) return 'may contain only letters, digits and . _ - @ +';
+  // `ip netns exec all` and `ip netns delete all` act on every namespace.
+  if (s === 'all') return '"all" means every namespace to ip netns';
   return null;
+}
+
+/**
+ * Whether a /run/netns name (made by anyone) can be handed to ip as a name,
+ * and written into an `ip -batch` line: the names this app would create.
+ * Any other is data only, reached through its path.
+ */
+export function isPlainNetnsName(s: string): boolean {
+  return netnsNameProblem(s) === null;
 }
 
 /** Parses a bare IPv4 (dotted quad) or IPv6 address; null when it is neither. */

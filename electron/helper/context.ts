@@ -1,8 +1,9 @@
 // What every action gets: the process runner, the snapshot reader and a way to notify.
+import { statSync } from 'node:fs';
 import { ErrorCode, RpcError, type HelperMode, type NotificationName, type Notifications } from '../../shared/protocol';
 import type { Where } from '../../shared/schemas';
 import type { IpRunner, NsRef } from './ip';
-import type { Snapshotter } from './snapshot';
+import { refOf, type Snapshotter } from './snapshot';
 
 export interface Context {
   mode: HelperMode;
@@ -18,8 +19,25 @@ export function target(ctx: Context, where: Where): NsRef {
   if ('name' in where) return where.name;
   const entry = ctx.snapshots.entry(where.id);
   if (!entry) throw new RpcError({ code: ErrorCode.NotFound, message: `There is no network namespace with id ${where.id} (any more).`, data: { field: 'namespaceId' } });
-  if (entry.root) return null;
-  return entry.name ?? { path: entry.path as string, id: entry.id };
+  return refOf(entry);
+}
+
+/**
+ * The namespace a long-running process (terminal, ping, capture) starts in,
+ * checked to exist now: such a start reports success before its process could
+ * fail to enter the namespace.
+ */
+export function existingTarget(ctx: Context, where: Where): NsRef {
+  const ref = target(ctx, where);
+  if (typeof ref !== 'string') return ref;
+  let live = false;
+  try {
+    live = statSync(`/run/netns/${ref}`).dev === statSync('/proc/self/ns/net').dev;
+  } catch {
+    live = false;
+  }
+  if (!live) throw new RpcError({ code: ErrorCode.NotFound, message: `There is no network namespace named "${ref}".`, data: { field: 'namespace' } });
+  return ref;
 }
 
 /** The `netns` argument of `ip link set … netns X`: a name, the helper's pid for its own, or a path. */

@@ -137,27 +137,39 @@ export function splitJsonValues(text: string): unknown[] {
   }
 }
 
+/**
+ * Scans JSON values one after another. ip writes names as they are, so a
+ * string may hold raw control characters (a /run/netns name with a newline or
+ * an escape sequence): those are escaped here, as JSON requires.
+ */
 function scanJsonValues(text: string): unknown[] {
   const values: unknown[] = [];
   let depth = 0;
-  let start = -1;
+  let value = '';
   let inString = false;
   for (let i = 0; i < text.length; i++) {
-    const c = text[i];
+    const c = text[i] as string;
     if (inString) {
-      if (c === '\\') i++;
-      else if (c === '"') inString = false;
+      if (c === '\\') {
+        value += c + (text[i + 1] ?? '');
+        i++;
+        continue;
+      }
+      if (c === '"') inString = false;
+      const code = c.charCodeAt(0);
+      value += code < 0x20 ? `\\u${code.toString(16).padStart(4, '0')}` : c;
       continue;
     }
-    if (c === '"') inString = true;
+    if (depth > 0) value += c;
+    if (c === '"') inString = depth > 0;
     else if (c === '[' || c === '{') {
-      if (depth === 0) start = i;
+      if (depth === 0) value = c;
       depth++;
     } else if (c === ']' || c === '}') {
       depth--;
-      if (depth === 0 && start >= 0) {
-        values.push(JSON.parse(text.slice(start, i + 1)));
-        start = -1;
+      if (depth === 0) {
+        values.push(JSON.parse(value));
+        value = '';
       }
     }
   }

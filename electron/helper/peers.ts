@@ -5,6 +5,9 @@ import type { RawLink } from './parse';
 export interface RawNamespace {
   id: string;
   name: string | null;
+  /** False for a name ip may not be given; see NamespaceEntry. */
+  plain?: boolean;
+  path?: string | null;
   root: boolean;
   links: RawLink[];
   routes: Namespace['routes'];
@@ -65,6 +68,7 @@ export function resolveTopology(all: readonly RawNamespace[], impairmentOf: Impa
   return all.map((ns) => ({
     id: ns.id,
     name: ns.name,
+    ...(ns.name !== null && ns.plain === false ? { nameNeedsId: true as const } : {}),
     root: ns.root,
     ...(ns.problem ? { problem: ns.problem } : {}),
     ...(!ns.root && ns.holderCount ? { holders: ns.holders ?? [], holderCount: ns.holderCount } : {}),

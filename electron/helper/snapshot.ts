@@ -1,16 +1,18 @@
 // Reads the topology: one `ip -batch` process per namespace, a few at a time,
 // keeping the last reading of each so an event re-reads only what it touched.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { readdir, readFile, readlink, stat } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Holder, Impairment, Namespace, Topology } from '../../shared/model';
 import type { Where } from '../../shared/schemas';
 import type { IpRunner, NsRef } from './ip';
-import { failedBatchLines, parseNsidTable, parseSnapshotBatch, parseSnapshotProcess, QUERY_LINES, ROOT_QUERY_LINES, type NamespaceQuery } from './parse';
+import { failedBatchLines, parseNsidTable, splitJsonValues, parseSnapshotBatch, parseSnapshotProcess, QUERY_LINES, ROOT_QUERY_LINES, type NamespaceQuery } from './parse';
 import { holderLabel, parseCgroup, parseNsfsMounts } from './holders';
 import { ContainerNames } from './runtimes';
 import { resolveTopology, type RawNamespace } from './peers';
+import { decodeName, hasRawBytes } from './names';
+import { isPlainNetnsName } from '../../shared/schemas';
 
 export const NETNS_DIR = '/run/netns';
 const PARALLEL_QUERIES = 8;
@@ -20,8 +22,10 @@ const PARENTS = Math.max(2, Math.min(4, cpus().length * 2));
 export interface NamespaceEntry {
   id: string;
   name: string | null;
+  /** A name ip may be given (see isPlainNetnsName); any other is reached by path alone. */
+  plain: boolean;
   root: boolean;
-  /** For an unnamed namespace: a path that opens it (a holder's /proc/PID/ns/net, or a bind mount). */
+  /** For an unnamed namespace, or one whose name is not plain: a path that opens it (a holder's /proc/PID/ns/net, a bind mount). */
   path: string | null;
   holders: Holder[];
   holderCount: number;
@@ -85,33 +89,69 @@ export async function listNamespaces(): Promise<NamespaceEntry[]> {
   const rootId = String(self.ino);
   const byNs = await processesByNamespace();
   const mounts = parseNsfsMounts(await readText('/proc/self/mountinfo'));
-  const entries: NamespaceEntry[] = [{ id: rootId, name: null, root: true, path: null, holders: [], holderCount: byNs.get(rootId)?.length ?? 0, mounts: [] }];
+  const entries: NamespaceEntry[] = [{ id: rootId, name: null, plain: false, root: true, path: null, holders: [], holderCount: byNs.get(rootId)?.length ?? 0, mounts: [] }];
   const seen = new Set([rootId]);
-  let names: string[] = [];
+  let names: Buffer[] = [];
   try {
-    names = (await readdir(NETNS_DIR)).sort();
+    names = await readdir(NETNS_DIR, { encoding: 'buffer' });
   } catch {
     // No /run/netns: nothing is named.
   }
+  names.sort(Buffer.compare);
   const add = async (id: string, name: string | null, path: string | null) => {
     seen.add(id);
     const pids = byNs.get(id) ?? [];
     const elsewhere = mounts.filter((m) => m.id === id && !m.mountPoint.startsWith(`${NETNS_DIR}/`)).map((m) => m.mountPoint);
-    entries.push({ id, name, root: false, path, holders: await describeHolders(pids), holderCount: pids.length, mounts: elsewhere });
+    entries.push({ id, name, plain: name !== null && isPlainNetnsName(name), root: false, path, holders: await describeHolders(pids), holderCount: pids.length, mounts: elsewhere });
   };
-  for (const name of names) {
+  const opened = new Set<string>();
+  for (const bytes of names) {
+    const name = decodeName(bytes);
+    const file = Buffer.concat([Buffer.from(`${NETNS_DIR}/`), bytes]);
     try {
-      const st = await stat(`${NETNS_DIR}/${name}`);
+      const st = await stat(file);
       // A live entry is a bind mount of an nsfs inode; a stale one is a plain file left behind.
-      if (st.dev !== self.dev) entries.push({ id: `stale-${st.ino}`, name, root: false, path: null, holders: [], holderCount: 0, mounts: [], stale: true });
-      else if (!seen.has(String(st.ino))) await add(String(st.ino), name, null);
+      if (st.dev !== self.dev) entries.push({ id: `stale-${st.ino}`, name, plain: isPlainNetnsName(name), root: false, path: null, holders: [], holderCount: 0, mounts: [], stale: true });
+      else if (!seen.has(String(st.ino))) {
+        // A name that is not plain is reached by its path; one that is not even text, through an fd the helper holds.
+        const path = isPlainNetnsName(name) ? null : hasRawBytes(name) ? rawNamePath(name, file, opened) : `${NETNS_DIR}/${name}`;
+        await add(String(st.ino), name, path);
+      }
     } catch {
       // Deleted while we listed: not part of this snapshot.
     }
   }
+  closeUnused(opened);
   for (const mount of mounts) if (!seen.has(mount.id)) await add(mount.id, null, mount.mountPoint);
   for (const [id, pids] of byNs) if (!seen.has(id)) await add(id, null, `/proc/${pids[0]}/ns/net`);
   return entries;
+}
+
+/** Open fds on /run/netns entries whose names are not text, by name: their /proc path is how programs reach them. */
+const rawNameFds = new Map<string, number>();
+
+function rawNamePath(name: string, file: Buffer, opened: Set<string>): string | null {
+  let fd = rawNameFds.get(name);
+  if (fd === undefined) {
+    try {
+      fd = openSync(file, 'r');
+    } catch {
+      return null;
+    }
+    rawNameFds.set(name, fd);
+  }
+  opened.add(name);
+  // /proc/self names this process as the mounted /proc numbers it, whatever pid namespace the helper is in.
+  return `/proc/${readlinkSync('/proc/self')}/fd/${fd}`;
+}
+
+/** An open fd keeps its namespace alive: let go of those whose names are gone. */
+function closeUnused(opened: Set<string>): void {
+  for (const [name, fd] of rawNameFds) {
+    if (opened.has(name)) continue;
+    closeSync(fd);
+    rawNameFds.delete(name);
+  }
 }
 
 export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -127,6 +167,13 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
   return results;
 }
 
+/** The runner's way into an entry's namespace: the helper's own, a plain name, or a path. */
+export function refOf(entry: Pick<NamespaceEntry, 'id' | 'name' | 'plain' | 'root' | 'path'>): NsRef {
+  if (entry.root) return null;
+  if (entry.name !== null && entry.plain) return entry.name;
+  return { path: entry.path as string, id: entry.id };
+}
+
 export class Snapshotter {
   private cache = new Map<string, RawNamespace>();
   /** How long the last full reading took, for pacing the reconcile. */
@@ -140,11 +187,6 @@ export class Snapshotter {
 
   private queryFile: string | null = null;
 
-  /** The runner's way into an entry's namespace. */
-  private ref(entry: NamespaceEntry): NsRef {
-    if (entry.root) return null;
-    return entry.name ?? { path: entry.path as string, id: entry.id };
-  }
 
   private entries = new Map<string, NamespaceEntry>();
 
@@ -161,7 +203,7 @@ export class Snapshotter {
   private async query(entry: NamespaceEntry): Promise<RawNamespace | null> {
     if (entry.stale) return { ...entry, links: [], routes: [], nsids: new Map(), problem: 'stale: the namespace this name pointed to is gone' };
     const input = `${this.linesFor(entry).join('\n')}\n`;
-    const result = await this.ip.run('ip', ['-j', '-d', '-batch', '-'], { namespace: this.ref(entry), input, log: false });
+    const result = await this.ip.run('ip', ['-j', '-d', '-batch', '-'], { namespace: refOf(entry), input, log: false });
     if (result.exitCode !== 0 && !result.stdout) {
       // Gone since we listed it: leave it out. Still there: show it, and why it cannot be read.
       const still = (await listNamespaces()).some((e) => e.id === entry.id);
@@ -194,8 +236,8 @@ export class Snapshotter {
     const todo = open.map((n) => this.cache.get(n.id)).filter((raw): raw is RawNamespace => !!raw && raw.nsids.size === 0 && raw.links.some((l) => l.linkNetnsid !== null));
     if (!todo.length) return topology;
     await mapLimit(todo, PARALLEL_QUERIES, async (raw) => {
-      const listed = await this.ip.run('ip', ['-j', 'netns', 'list-id'], { namespace: raw.name, log: false });
-      if (listed.exitCode === 0) raw.nsids = parseNsidTable(JSON.parse(listed.stdout));
+      const listed = await this.ip.run('ip', ['-j', 'netns', 'list-id'], { namespace: refOf({ ...raw, plain: raw.plain ?? false, path: raw.path ?? null }), log: false });
+      if (listed.exitCode === 0) raw.nsids = parseNsidTable(splitJsonValues(listed.stdout)[0] ?? []);
     });
     topology = this.resolved();
     return topology;
@@ -240,8 +282,9 @@ export class Snapshotter {
     const started = performance.now();
     const entries = await this.list();
     await this.greet(entries);
-    const named = entries.filter((e) => (e.root || e.name !== null) && !e.stale);
-    const unnamed = entries.filter((e) => (!e.root && e.name === null) || e.stale);
+    // Only plain names go into batch lines; every other namespace is read on its own, by path.
+    const named = entries.filter((e) => (e.root || e.plain) && !e.stale);
+    const unnamed = entries.filter((e) => !named.includes(e));
     const groups = Math.min(PARENTS, named.length);
     const raw = (
       await Promise.all([
@@ -279,7 +322,7 @@ export class Snapshotter {
     if (fresh.some((e) => !e.root)) wanted.add(null);
     const live = new Set(entries.map((e) => e.id));
     for (const id of [...this.cache.keys()]) if (!live.has(id)) this.cache.delete(id);
-    const todo = entries.filter((e) => !this.cache.has(e.id) || wantedIds.has(e.id) || (e.name !== null || e.root ? wanted.has(e.root ? null : e.name) : false));
+    const todo = entries.filter((e) => !this.cache.has(e.id) || wantedIds.has(e.id) || (e.plain || e.root ? wanted.has(e.root ? null : e.name) : false));
     const raw = await mapLimit(todo, PARALLEL_QUERIES, (e) => this.query(e));
     for (const [i, entry] of todo.entries()) {
       const ns = raw[i];
@@ -296,7 +339,8 @@ export class Snapshotter {
   whereOfNsid(nsid: number): Where | undefined {
     const root = [...this.cache.values()].find((n) => n.root);
     const name = root?.nsids.get(nsid);
-    if (name) return { name };
+    const named = name ? [...this.entries.values()].find((e) => e.name === name) : undefined;
+    if (named) return named.plain ? { name: named.name } : { id: named.id };
     const link = root?.links.find((l) => l.linkNetnsid === nsid);
     if (!link || !root) return undefined;
     const peer = resolveTopology([...this.cache.values()]).find((n) => n.root)?.links.find((l) => l.ifname === link.ifname)?.peer;
@@ -316,6 +360,6 @@ export class Snapshotter {
   }
 
   private async greet(entries: readonly NamespaceEntry[]): Promise<void> {
-    for (const entry of entries) if (!entry.root && !entry.stale) await this.onNew(entry);
+    for (const entry of entries) if (!entry.root && !entry.stale && entry.plain) await this.onNew(entry);
   }
 }

@@ -32,7 +32,7 @@ export const useTopology = defineStore('topology', () => {
   const whereOf = (id: string): { namespace: string | null } | { namespaceId: string } => {
     const ns = byId(id);
     if (!ns || ns.root) return { namespace: null };
-    return ns.name !== null ? { namespace: ns.name } : { namespaceId: ns.id };
+    return ns.name !== null && !ns.nameNeedsId ? { namespace: ns.name } : { namespaceId: ns.id };
   };
 
   /** Takes a full reading, keeping the objects of namespaces that did not change so their cards do not re-render. */

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ErrorCode, RpcError, type CaptureDone, type MethodResults } from '../../../shared/protocol';
 import type { ValidParams } from '../../../shared/schemas';
-import { target, type Context } from '../context';
+import { existingTarget, type Context } from '../context';
 import { commandError, namespacedArgv, nsLabel, processEnv } from '../ip';
 import { Jobs } from '../jobs';
 import { parseTcpdumpLine } from '../parse';
@@ -45,7 +45,7 @@ export class Captures {
   constructor(private readonly ctx: Context) {}
 
   async start(p: ValidParams['capture.start']): Promise<MethodResults['capture.start']> {
-    const namespace = target(this.ctx, p.where);
+    const namespace = existingTarget(this.ctx, p.where);
     const asRoot = process.geteuid?.() === 0;
     const maxPackets = p.maxPackets ?? DEFAULT_MAX_PACKETS;
     // Compile the filter first, so a bad one is an error of this call, in tcpdump's words.

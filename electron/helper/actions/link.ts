@@ -3,19 +3,20 @@ import { ErrorCode, RpcError, type MethodResults } from '../../../shared/protoco
 import type { ValidParams } from '../../../shared/schemas';
 import { change, netnsArg, sameNamespace, target, type Context } from '../context';
 import type { NsRef } from '../ip';
-import { parseLinks } from '../parse';
+import { parseLinks, splitJsonValues } from '../parse';
 
 type Empty = Record<string, never>;
 
 export async function createVeth(ctx: Context, p: ValidParams['veth.create']): Promise<Empty> {
-  const args = ['link', 'add', p.name, 'type', 'veth', 'peer', 'name', p.peerName];
+  // `name NAME`, never a bare NAME: a bare "up", "a" or "help" would be read as an ip keyword.
+  const args = ['link', 'add', 'name', p.name, 'type', 'veth', 'peer', 'name', p.peerName];
   if (!sameNamespace(ctx, p.where, p.peerWhere)) args.push('netns', netnsArg(ctx, p.peerWhere));
   await change(ctx, args, p.where);
   return {};
 }
 
 export async function createBridge(ctx: Context, p: ValidParams['bridge.create']): Promise<Empty> {
-  await change(ctx, ['link', 'add', p.name, 'type', 'bridge'], p.where);
+  await change(ctx, ['link', 'add', 'name', p.name, 'type', 'bridge'], p.where);
   return {};
 }
 
@@ -28,7 +29,7 @@ async function currentLink(ctx: Context, namespace: NsRef, ifname: string) {
       message: shown.stderr.trim() || `There is no interface ${ifname}.`,
     });
   }
-  const link = parseLinks(JSON.parse(shown.stdout))[0];
+  const link = parseLinks(splitJsonValues(shown.stdout)[0] ?? [])[0];
   if (!link) throw new RpcError({ code: ErrorCode.NotFound, message: `There is no interface ${ifname}.` });
   return link;
 }

@@ -1,6 +1,7 @@
 // netns.create / delete / spawn / attach
 import { readlink } from 'node:fs/promises';
-import type { Namespace, Topology } from '../../../shared/model';
+import { displayName, type Namespace, type Topology } from '../../../shared/model';
+import { hasRawBytes } from '../names';
 import { ErrorCode, RpcError, type MethodResults } from '../../../shared/protocol';
 import type { ValidParams } from '../../../shared/schemas';
 import { change, target, type Context } from '../context';
@@ -86,8 +87,14 @@ export async function deleteNetns(
     throw new RpcError({ code: ErrorCode.NotFound, message: p.name !== undefined ? `There is no network namespace named "${p.name}".` : `There is no namespace ${p.namespaceId} to delete.` });
   }
   const peers = farEnds(ctx, topology, victim);
-  await stopJobsIn(victim.name ?? victim.id);
-  if (victim.name) await change(ctx, ['netns', 'delete', victim.name], { name: null });
+  if (victim.name !== null && victim.nameNeedsId && !deletableByIp(victim.name)) {
+    throw new RpcError({
+      code: ErrorCode.InvalidRequest,
+      message: `The name ${JSON.stringify(displayName(victim.name))} cannot be given to ip netns delete safely${victim.name === 'all' ? ' ("all" means every namespace to it)' : ' (it is not text)'}. Unmount and remove /run/netns/${displayName(victim.name)} by hand.`,
+    });
+  }
+  await stopJobsIn(victim.name !== null && !victim.nameNeedsId ? victim.name : victim.id);
+  if (victim.name !== null) await change(ctx, ['netns', 'delete', victim.name], { name: null });
   else if (!(await spawned.end(victim.id))) {
     throw new RpcError({
       code: ErrorCode.InvalidRequest,
@@ -96,6 +103,11 @@ export async function deleteNetns(
   }
   await Promise.all(peers.map((peer) => waitUntilGone(ctx, peer.namespace, peer.ifname)));
   return { removedPeers: peers.map((peer) => peer.label) };
+}
+
+/** ip netns delete takes one argument as the name, except "all"; a name that is not text cannot be an argument. */
+function deletableByIp(name: string): boolean {
+  return name !== 'all' && !hasRawBytes(name);
 }
 
 /** Gives a process's namespace a name, so `ip netns` tools reach it too. */

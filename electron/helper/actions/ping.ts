@@ -2,7 +2,7 @@
 import { createInterface } from 'node:readline';
 import type { MethodResults, PingDone } from '../../../shared/protocol';
 import type { ValidParams } from '../../../shared/schemas';
-import { target, type Context } from '../context';
+import { existingTarget, type Context } from '../context';
 import { nsLabel } from '../ip';
 import { Jobs } from '../jobs';
 import { parsePingLine } from '../parse';
@@ -14,7 +14,7 @@ export class Pings {
 
   start(p: ValidParams['ping.start']): MethodResults['ping.start'] {
     const pingId = this.jobs.newId();
-    const namespace = target(this.ctx, p.where);
+    const namespace = existingTarget(this.ctx, p.where);
     const args = ['-n', '-W', '2'];
     if (p.count !== undefined) args.push('-c', String(p.count));
     if (p.intervalMs !== undefined) args.push('-i', (p.intervalMs / 1000).toString());

@@ -6,8 +6,9 @@ import { readFile, readlink } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
 import { ErrorCode, RpcError, type MethodResults } from '../../../shared/protocol';
 import type { ValidParams } from '../../../shared/schemas';
-import { target, type Context } from '../context';
+import { existingTarget, type Context } from '../context';
 import { nsLabel } from '../ip';
+import { displayName } from '../../../shared/model';
 import { Jobs } from '../jobs';
 
 /**
@@ -15,10 +16,21 @@ import { Jobs } from '../jobs';
  * pty (no native module needed) and sets its first size; bash runs without
  * rc files so every lab shell has the same prompt (PS1 names the namespace).
  */
-export function shellArgv(cols: number, rows: number): string[] {
-  const shell = existsSync('/bin/bash') ? '/bin/bash --norc --noprofile -i' : '/bin/sh -i';
+export function shellArgv(cols: number, rows: number, bash = existsSync('/bin/bash')): string[] {
+  // +O promptvars: bash must not expand $(…) or $VAR in the prompt, which carries a namespace name.
+  const shell = bash ? '/bin/bash --norc --noprofile +O promptvars -i' : '/bin/sh -i';
   // The prompt travels in a variable: the non-interactive shell script starts would drop an exported PS1.
   return ['-q', '-f', '-e', '-E', 'always', '-c', `stty cols ${cols} rows ${rows}; PS1="$NETNS_EXPLORER_PS1" exec ${shell}`, '/dev/null'];
+}
+
+/**
+ * The prompt for a shell in `label`'s namespace. The name is data: control
+ * characters escaped, and for bash (prompt expansion off) its backslashes
+ * doubled; a plain sh may expand its prompt, so there only plain characters stay.
+ */
+export function promptFor(label: string, bash: boolean): string {
+  const shown = displayName(label);
+  return bash ? `[${shown.replace(/\\/g, '\\\\')}] \\w \\$ ` : `[${shown.replace(/[^A-Za-z0-9_.@+-]/g, '?')}] $ `;
 }
 
 interface Terminal {
@@ -33,14 +45,16 @@ export class Terminals {
   constructor(private readonly ctx: Context) {}
 
   open(p: ValidParams['terminal.open']): MethodResults['terminal.open'] {
-    const namespace = target(this.ctx, p.where);
+    const namespace = existingTarget(this.ctx, p.where);
     const terminalId = this.jobs.newId();
-    const label = nsLabel(namespace) ?? (this.ctx.mode === 'lab' ? 'lab host' : 'host');
+    const entry = 'id' in p.where ? this.ctx.snapshots.entry(p.where.id) : undefined;
+    const label = (entry?.root ? null : entry?.name ?? nsLabel(namespace)) ?? (this.ctx.mode === 'lab' ? 'lab host' : 'host');
     // nsenter even for named namespaces: `ip netns exec` would give the shell a mount namespace of its own,
     // and namespaces it made with `ip netns add` would not be seen by the helper.
     const way = typeof namespace === 'string' ? { path: `/run/netns/${namespace}`, id: namespace } : namespace;
-    const { process: child } = this.ctx.ip.start('script', shellArgv(p.cols, p.rows), way, {
-      env: { TERM: 'xterm-256color', NETNS_EXPLORER_PS1: `[${label}] \\w \\$ `, HISTFILE: '/dev/null' },
+    const bash = existsSync('/bin/bash');
+    const { process: child } = this.ctx.ip.start('script', shellArgv(p.cols, p.rows, bash), way, {
+      env: { TERM: 'xterm-256color', NETNS_EXPLORER_PS1: promptFor(label, bash), HISTFILE: '/dev/null' },
       buffer: false,
       cwd: process.env.HOME && existsSync(process.env.HOME) ? process.env.HOME : '/',
     });
