@@ -1,22 +1,10 @@
 // What the user can do, as sequences of RPC calls. Each goes through the
-// topology store, so it shows in the command log and errors become toasts.
+// topology store, so it shows in the command log, errors become toasts, and a
+// host-mode call the helper finds risky is confirmed and repeated there.
 import type { Namespace } from '../shared/model';
 import { namespaceLabel } from '../shared/model';
-import { interfaceRisk, namespaceRisk, type RiskyAction } from './guards';
 import { useTopology } from './stores/topology';
 import { useUi } from './stores/ui';
-
-/**
- * Runs `act` at once, or after an explicit confirmation naming the consequence
- * when it could cut the user off the machine (host mode only).
- */
-function guarded(namespaceId: string, ifname: string, action: RiskyAction, title: string, act: () => Promise<void>): Promise<void> {
-  const topology = useTopology();
-  const ns = topology.byId(namespaceId);
-  const risk = ns ? interfaceRisk(topology.status.mode, ns, ifname, action, topology.info?.sshAddresses ?? []) : null;
-  if (!risk) return act();
-  return new Promise((resolve) => useUi().ask(title, risk, 'Do it anyway', () => void act().then(resolve)));
-}
 
 const label = (ns: Namespace | undefined) => (ns ? namespaceLabel(ns) : 'the namespace');
 type WhereParam = { namespace: string | null } | { namespaceId: string };
@@ -29,15 +17,10 @@ export async function createNamespace(name: string): Promise<boolean> {
   return created !== undefined;
 }
 
-export async function deleteNamespace(id: string, confirmedRisk = false): Promise<void> {
+export async function deleteNamespace(id: string): Promise<void> {
   const topology = useTopology();
   const ns = topology.byId(id);
   if (!ns || ns.root) return;
-  const risk = confirmedRisk ? null : namespaceRisk(topology.status.mode, ns);
-  if (risk) {
-    useUi().ask(`Delete ${label(ns)} on this machine?`, risk, 'Delete it anyway', () => void deleteNamespace(id, true));
-    return;
-  }
   const result = await topology.request('netns.delete', ns.name !== null && !ns.nameNeedsId ? { name: ns.name } : { namespaceId: ns.id }, `Could not delete ${label(ns)}`);
   if (result) {
     const peers = result.removedPeers.length ? ` The kernel also removed the cable ends ${result.removedPeers.join(', ')}.` : '';
@@ -61,11 +44,7 @@ export async function createBridge(namespaceId: string, name: string): Promise<b
 }
 
 /** Moves an interface and says plainly what the kernel did to it on the way. */
-export function moveInterface(fromId: string, ifname: string, toId: string): Promise<void> {
-  return guarded(fromId, ifname, 'move', `Move ${ifname} off this machine's namespace?`, () => moveNow(fromId, ifname, toId));
-}
-
-async function moveNow(fromId: string, ifname: string, toId: string): Promise<void> {
+export async function moveInterface(fromId: string, ifname: string, toId: string): Promise<void> {
   const topology = useTopology();
   const ui = useUi();
   const to = topology.byId(toId);
@@ -88,8 +67,7 @@ async function moveNow(fromId: string, ifname: string, toId: string): Promise<vo
 
 export async function setUp(namespaceId: string, ifname: string, up: boolean): Promise<void> {
   const topology = useTopology();
-  const act = async () => void (await topology.request('link.set', { ...topology.whereOf(namespaceId), ifname, up }, `Could not bring ${ifname} ${up ? 'up' : 'down'}`));
-  await (up ? act() : guarded(namespaceId, ifname, 'down', `Bring ${ifname} down?`, act));
+  await topology.request('link.set', { ...topology.whereOf(namespaceId), ifname, up }, `Could not bring ${ifname} ${up ? 'up' : 'down'}`);
 }
 
 export async function addAddress(namespaceId: string, ifname: string, cidr: string): Promise<boolean> {
@@ -102,12 +80,10 @@ export async function removeAddress(namespaceId: string, ifname: string, cidr: s
   await topology.request('addr.del', { ...topology.whereOf(namespaceId), ifname, cidr }, `Could not remove ${cidr} from ${ifname}`);
 }
 
-export function deleteInterface(namespaceId: string, ifname: string): Promise<void> {
-  return guarded(namespaceId, ifname, 'delete', `Delete ${ifname} from this machine?`, async () => {
-    const topology = useTopology();
-    const ok = await topology.request('link.delete', { ...topology.whereOf(namespaceId), ifname }, `Could not delete ${ifname}`);
-    if (ok) useUi().selection = { type: 'netns', id: namespaceId };
-  });
+export async function deleteInterface(namespaceId: string, ifname: string): Promise<void> {
+  const topology = useTopology();
+  const ok = await topology.request('link.delete', { ...topology.whereOf(namespaceId), ifname }, `Could not delete ${ifname}`);
+  if (ok) useUi().selection = { type: 'netns', id: namespaceId };
 }
 
 /**

@@ -20,8 +20,8 @@ export interface HelperInfo {
   saveDir: string;
   /** Wireshark's path when it is installed and may be started from here (not as root). */
   wireshark: string | null;
-  /** In host mode, this machine's addresses that carry SSH sessions right now. */
-  sshAddresses: string[];
+  /** In host mode, the SSH sessions this machine is reached by right now (sshd's established connections). */
+  sshSessions: { local: string; remote: string }[];
 }
 
 /** The helper's own costs, for benchmarks and tests. */

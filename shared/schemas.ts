@@ -165,6 +165,9 @@ function located<S extends z.ZodRawShape>(shape: S, check?: Check) {
     });
 }
 
+/** Goes ahead with a host-mode call the helper refused with RiskRefused (-32004), once the user agreed. */
+const confirmRisk = { confirmRisk: z.boolean().optional() };
+
 /** Methods the helper answers. */
 export const helperParamSchemas = {
   'helper.info': empty,
@@ -174,7 +177,7 @@ export const helperParamSchemas = {
   'netns.create': z.strictObject({ name: netnsNameSchema }),
   /** A named namespace by name; an unnamed one the helper started (netns.spawn) by id. */
   'netns.delete': z
-    .strictObject({ name: netnsNameSchema.optional(), namespaceId: namespaceIdSchema.optional() })
+    .strictObject({ name: netnsNameSchema.optional(), namespaceId: namespaceIdSchema.optional(), ...confirmRisk })
     .refine((p) => (p.name === undefined) !== (p.namespaceId === undefined), { message: 'give name or namespaceId', path: ['name'] }),
   /** An unnamed namespace held by a process of the helper's, the way a container's is. */
   'netns.spawn': empty,
@@ -184,22 +187,22 @@ export const helperParamSchemas = {
     (p) => (p.peerNamespace != null && p.peerNamespaceId !== undefined ? { path: 'peerNamespaceId', message: 'give peerNamespace or peerNamespaceId, not both' } : null),
   ).transform(({ peerNamespace, peerNamespaceId, ...rest }) => ({ ...rest, peerWhere: whereOf(peerNamespace, peerNamespaceId) })),
   'link.move': located(
-    { ifname: ifnameSchema, to: netnsNameSchema.nullable().optional(), toId: namespaceIdSchema.optional(), rename: ifnameSchema.optional() },
+    { ifname: ifnameSchema, to: netnsNameSchema.nullable().optional(), toId: namespaceIdSchema.optional(), rename: ifnameSchema.optional(), ...confirmRisk },
     (p) => ((p.to === undefined) === (p.toId === undefined) ? { path: 'to', message: 'give to (a name, or null for the helper\'s own namespace) or toId' } : null),
   ).transform(({ to, toId, ...rest }) => ({ ...rest, toWhere: whereOf(to, toId) })),
   'link.set': located(
-    { ifname: ifnameSchema, up: z.boolean().optional(), mtu: mtuSchema.optional(), rename: ifnameSchema.optional() },
+    { ifname: ifnameSchema, up: z.boolean().optional(), mtu: mtuSchema.optional(), rename: ifnameSchema.optional(), ...confirmRisk },
     (p) => (p.up === undefined && p.mtu === undefined && p.rename === undefined ? { path: 'up', message: 'give at least one of up, mtu, rename' } : null),
   ),
-  'link.delete': located({ ifname: ifnameSchema }),
+  'link.delete': located({ ifname: ifnameSchema, ...confirmRisk }),
   'addr.add': located({ ifname: ifnameSchema, cidr: cidrSchema }),
-  'addr.del': located({ ifname: ifnameSchema, cidr: cidrSchema }),
+  'addr.del': located({ ifname: ifnameSchema, cidr: cidrSchema, ...confirmRisk }),
   'bridge.create': located({ name: ifnameSchema }),
-  'link.setMaster': located({ ifname: ifnameSchema, master: ifnameSchema.nullable() }),
+  'link.setMaster': located({ ifname: ifnameSchema, master: ifnameSchema.nullable(), ...confirmRisk }),
   'route.add': located({ to: routeTargetSchema, via: addressSchema.optional(), dev: ifnameSchema.optional() }, (p) =>
     p.via === undefined && p.dev === undefined ? { path: 'via', message: 'give via, dev or both' } : null,
   ),
-  'route.del': located({ to: routeTargetSchema, via: addressSchema.optional(), dev: ifnameSchema.optional() }),
+  'route.del': located({ to: routeTargetSchema, via: addressSchema.optional(), dev: ifnameSchema.optional(), ...confirmRisk }),
   'ping.start': located({
     target: addressSchema,
     count: z.number().int().min(1).max(1000).optional(),
@@ -214,7 +217,7 @@ export const helperParamSchemas = {
   'capture.stop': z.strictObject({ captureId: z.string().min(1).max(64) }),
   'capture.save': z.strictObject({ captureId: z.string().min(1).max(64), path: savePathSchema }),
   'capture.wireshark': z.strictObject({ captureId: z.string().min(1).max(64) }),
-  'netem.set': located({ ifname: ifnameSchema, ...impairmentFields }, (p) =>
+  'netem.set': located({ ifname: ifnameSchema, ...impairmentFields, ...confirmRisk }, (p) =>
     Object.keys(impairmentFields).some((k) => p[k] !== undefined)
       ? null
       : { path: 'delayMs', message: 'give at least one of delayMs, jitterMs, lossPercent, duplicatePercent, rateKbit' },

@@ -323,17 +323,31 @@ export function parseTcpdumpLine(line: string): PacketLine | null {
   return { time, protocol, src: endpoint(flow[1] as string, ports), dst: endpoint((flow[2] as string).replace(/:$/, ''), ports), length, summary: flow[3] as string };
 }
 
-/** Local addresses of established TCP connections to `port`, from /proc/net/tcp or tcp6 text. */
-export function establishedLocalAddresses(procNetTcp: string, port: number, ipv6: boolean): string[] {
-  const addresses = new Set<string>();
-  for (const line of procNetTcp.split('\n').slice(1)) {
-    const [, local, , state] = line.trim().split(/\s+/);
-    if (!local || state !== '01') continue;
-    const [hex, portHex] = local.split(':');
-    if (!hex || Number.parseInt(portHex ?? '', 16) !== port) continue;
-    addresses.add(ipv6 ? ipv6FromProc(hex) : ipv4FromProc(hex));
+export interface TcpSocket {
+  /** "10.0.0.2:22", "[fd00::2]:22" */
+  local: string;
+  remote: string;
+  established: boolean;
+  inode: string;
+}
+
+/** The sockets listed in /proc/net/tcp or /proc/net/tcp6. */
+export function parseProcNetTcp(text: string, ipv6: boolean): TcpSocket[] {
+  const sockets: TcpSocket[] = [];
+  const endpoint = (field: string) => {
+    const [hex, portHex] = field.split(':');
+    const address = ipv6 ? ipv6FromProc(hex ?? '') : ipv4FromProc(hex ?? '');
+    const port = Number.parseInt(portHex ?? '', 16);
+    return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+  };
+  for (const line of text.split('\n').slice(1)) {
+    const fields = line.trim().split(/\s+/);
+    const [, local, remote, state] = fields;
+    const inode = fields[9];
+    if (!local || !remote || !state || !inode) continue;
+    sockets.push({ local: endpoint(local), remote: endpoint(remote), established: state === '01', inode });
   }
-  return [...addresses];
+  return sockets;
 }
 
 /** /proc/net/tcp stores IPv4 addresses as one little-endian 32-bit word. */

@@ -13,9 +13,9 @@ import { target, type Context } from './context';
 import { isEmptyChange, TopologyDiffer } from './diff';
 import { IpRunner, nsLabel, processEnv } from './ip';
 import { TopologyWatcher } from './monitor';
-import { establishedLocalAddresses } from './parse';
+import { enforceRails, sshSessions } from './guard-rails';
 import { Snapshotter } from './snapshot';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Impairment, Topology } from '../../shared/model';
@@ -83,7 +83,7 @@ export class HelperService {
         iproute2: await this.ipVersion(),
         saveDir: process.env.HOME && process.env.HOME !== '/' ? process.env.HOME : tmpdir(),
         wireshark: findWireshark(),
-        sshAddresses: ctx.mode === 'host' ? sshAddresses() : [],
+        sshSessions: ctx.mode === 'host' ? await sshSessions() : [],
       }),
       'helper.stats': async () => ({
         processesStarted: this.ip.counters.spawned,
@@ -127,6 +127,8 @@ export class HelperService {
     const handler = this.handlers[method] as (p: ValidParams[M]) => Promise<MethodResults[M]>;
     if (UNORDERED.has(method)) return handler(params);
     return this.enqueue(async () => {
+      // Judged in turn, on the state the calls before it left.
+      await enforceRails(this.ctx, method, params);
       try {
         return await handler(params);
       } finally {
@@ -194,18 +196,6 @@ export class HelperService {
     if (!this.iproute2) this.iproute2 = (await this.ip.run('ip', ['-V'], { namespace: null, log: false })).stdout.trim();
     return this.iproute2;
   }
-}
-
-/** This machine's addresses that carry SSH sessions now (for host-mode guard rails). */
-function sshAddresses(): string[] {
-  const read = (path: string) => {
-    try {
-      return readFileSync(path, 'utf8');
-    } catch {
-      return '';
-    }
-  };
-  return [...establishedLocalAddresses(read('/proc/net/tcp'), 22, false), ...establishedLocalAddresses(read('/proc/net/tcp6'), 22, true)];
 }
 
 /** Wireshark on the PATH, unless the helper runs as root (a GUI as root is asking for trouble). */

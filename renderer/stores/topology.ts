@@ -3,7 +3,7 @@
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef, triggerRef } from 'vue';
 import type { Namespace } from '../../shared/model';
-import { RpcError, type HelperInfo, type HelperStatus, type MethodName, type MethodParams, type MethodResult, type TopologyChange } from '../../shared/protocol';
+import { ErrorCode, RpcError, type RiskErrorData, type HelperInfo, type HelperStatus, type MethodName, type MethodParams, type MethodResult, type TopologyChange } from '../../shared/protocol';
 import { useClient } from '../client/current';
 import { GraphCache } from '../graph/model';
 import { useUi } from './ui';
@@ -63,20 +63,33 @@ export const useTopology = defineStore('topology', () => {
     }
   }
 
-  /** Sends one change; errors become a toast with ip's own message. Resolves to the result or undefined. */
+  /**
+   * Sends one change; errors become a toast with ip's own message. When the
+   * helper refuses a host-mode call as risky (-32004), the user is shown the
+   * helper's own words and the call is repeated with confirmRisk if they agree.
+   * Resolves to the result, or undefined when it failed or was declined.
+   */
   async function request<M extends MethodName>(method: M, params: MethodParams[M], failure: string): Promise<MethodResult<M> | undefined> {
+    let failed: unknown;
     busy.value++;
     try {
       const result = await useClient().call(method, params);
       await refresh();
       return result;
     } catch (error) {
-      const message = error instanceof RpcError ? error.message : String(error);
-      useUi().toast('error', failure, message);
-      return undefined;
+      failed = error;
     } finally {
       busy.value--;
     }
+    const ui = useUi();
+    if (failed instanceof RpcError && failed.code === ErrorCode.RiskRefused && !(params as { confirmRisk?: boolean }).confirmRisk) {
+      const risk = (failed.data as Partial<RiskErrorData> | undefined)?.risk ?? failed.message;
+      return new Promise((resolve) =>
+        ui.ask('This could cut the machine off', risk, 'Do it anyway', () => void request(method, { ...params, confirmRisk: true }, failure).then(resolve), () => resolve(undefined)),
+      );
+    }
+    ui.toast('error', failure, failed instanceof RpcError ? failed.message : String(failed));
+    return undefined;
   }
 
   async function loadInfo(): Promise<void> {

@@ -39,7 +39,7 @@ export const useUi = defineStore('ui', () => {
   const toasts = ref<Toast[]>([]);
   const dialog = ref<'netns' | 'veth' | 'bridge' | null>(null);
   const vethDefaults = ref<{ namespace: string | null } | null>(null);
-  const confirm = shallowRef<{ title: string; body: string; action: string; run: () => void } | null>(null);
+  const confirm = shallowRef<{ title: string; body: string; action: string; run: () => void; cancel?: () => void } | null>(null);
   const logOpen = ref(true);
   const highlighted = ref<string[]>([]);
   /** Bumped to ask the canvas to fit the view. */
@@ -85,9 +85,16 @@ export const useUi = defineStore('ui', () => {
     toasts.value = toasts.value.filter((t) => t.id !== id);
   }
 
-  function ask(title: string, body: string, action: string, run: () => void): void {
-    confirm.value = { title, body, action, run };
+  /** Asks before `run`; `cancel` runs when the user declines (Cancel, Esc, closing the dialog). */
+  function ask(title: string, body: string, action: string, run: () => void, cancel?: () => void): void {
+    confirm.value = { title, body, action, run, cancel };
   }
 
-  return { selection, positions, drag, toasts, dialog, vethDefaults, confirm, logOpen, highlighted, fitRequests, compact, bottomTab, sideTab, pictureRequest, cableMenu, pulses, filterText, focusId, hideUnconnected, staleOnly, collapsed, pulse, toast, dismiss, ask };
+  function decline(): void {
+    const asked = confirm.value;
+    confirm.value = null;
+    asked?.cancel?.();
+  }
+
+  return { selection, positions, drag, toasts, dialog, vethDefaults, confirm, logOpen, highlighted, fitRequests, compact, bottomTab, sideTab, pictureRequest, cableMenu, pulses, filterText, focusId, hideUnconnected, staleOnly, collapsed, pulse, toast, dismiss, ask, decline };
 });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { establishedLocalAddresses, failedBatchLines, parseLinks, parsePingLine, parseSnapshotBatch, parseSnapshotProcess, splitJsonValues } from '../../electron/helper/parse';
+import { failedBatchLines, parseProcNetTcp, parseLinks, parsePingLine, parseSnapshotBatch, parseSnapshotProcess, splitJsonValues } from '../../electron/helper/parse';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/ip/${name}`, import.meta.url), 'utf8');
 
@@ -100,20 +100,13 @@ describe('parseSnapshotProcess on a recorded snapshot group', () => {
   });
 });
 
-describe('establishedLocalAddresses', () => {
-  it('finds the local ends of established SSH connections, IPv4 and IPv6', () => {
-    const tcp = [
-      '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode',
-      '   0: 00000000:0016 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1 1',
-      '   1: 0F02000A:0016 0202000A:D3B4 01 00000000:00000000 02:0009C8F5 00000000     0        0 2 4',
-      '   2: 0100007F:1F90 0100007F:B0A2 01 00000000:00000000 00:00000000 00000000  1000        0 3 1',
-    ].join('\n');
-    expect(establishedLocalAddresses(tcp, 22, false)).toEqual(['10.0.2.15']);
-    const tcp6 = [
-      '  sl  local_address                         remote_address                        st',
-      '   0: 000080FE00000000FF4C7A02C4F6EFFE:0016 000080FE000000000000000000000001:D3B4 01',
-      '   1: 0000000000000000FFFF00000F02000A:0016 0000000000000000FFFF00000202000A:D3B5 01',
-    ].join('\n');
-    expect(establishedLocalAddresses(tcp6, 22, true)).toEqual(['fe80::27a:4cff:feef:f6c4', '10.0.2.15']);
+describe('parseProcNetTcp (recorded /proc/net/tcp and tcp6)', () => {
+  it('lists every socket with both ends, its state and inode', () => {
+    const v4 = parseProcNetTcp(readFileSync(new URL("../fixtures/proc/net-tcp.txt", import.meta.url), "utf8"), false);
+    expect(v4).toHaveLength(3);
+    expect(v4[0]).toEqual({ local: '10.0.2.15:2222', remote: '0.0.0.0:0', established: false, inode: '139981' });
+    expect(v4[1]).toEqual({ local: '10.0.2.15:2222', remote: '10.0.2.15:35756', established: true, inode: '139985' });
+    const v6 = parseProcNetTcp(readFileSync(new URL("../fixtures/proc/net-tcp6.txt", import.meta.url), "utf8"), true);
+    expect(v6[2]).toEqual({ local: '[fd00::15]:2222', remote: '[fd00::16]:34359', established: true, inode: '139986' });
   });
 });

@@ -7,6 +7,7 @@ import type { ValidParams } from '../../../shared/schemas';
 import { change, target, type Context } from '../context';
 import type { NsRef } from '../ip';
 import { Jobs } from '../jobs';
+import { enforceRails, namespaceDeletionRisk } from '../guard-rails';
 import { waitUntilGone } from './wait';
 
 export async function createNetns(ctx: Context, p: ValidParams['netns.create']): Promise<MethodResults['netns.create']> {
@@ -87,6 +88,8 @@ export async function deleteNetns(
     throw new RpcError({ code: ErrorCode.NotFound, message: p.name !== undefined ? `There is no network namespace named "${p.name}".` : `There is no namespace ${p.namespaceId} to delete.` });
   }
   const peers = farEnds(ctx, topology, victim);
+  const machineEnds = peers.filter((peer) => peer.namespace === null).map((peer) => peer.ifname);
+  await enforceRails(ctx, 'netns.delete', p, (facts) => namespaceDeletionRisk(facts, machineEnds));
   if (victim.name !== null && victim.nameNeedsId && !deletableByIp(victim.name)) {
     throw new RpcError({
       code: ErrorCode.InvalidRequest,
