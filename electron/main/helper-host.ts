@@ -2,7 +2,7 @@
 // host mode, and the app.* methods the main process answers itself.
 import { ErrorCode, RpcError, type HelperMode, type HelperStatus, type NotificationName } from '../../shared/protocol';
 import { RpcClient } from '../../shared/rpc-client';
-import { isAppMethodName } from '../../shared/schemas';
+import { checkParams, isAppMethodName } from '../../shared/schemas';
 import { helperLaunch, LaunchError, type LaunchContext } from '../bridge/launch';
 import { HelperSupervisor } from '../bridge/supervisor';
 
@@ -43,9 +43,16 @@ export class HelperHost {
     return this.supervisor.stop();
   }
 
-  /** A renderer call: app.* here, everything else to the helper. */
-  call(method: string, params: unknown): Promise<unknown> {
-    if (isAppMethodName(method)) return this.setMode((params as { mode: HelperMode }).mode);
+  /** A renderer call: app.* here (validated with the shared schema), everything else to the helper. */
+  async call(method: string, params: unknown): Promise<unknown> {
+    if (isAppMethodName(method)) {
+      const checked = checkParams(method, params);
+      if (!checked.ok) {
+        const text = checked.issues.map((i) => `${i.field}: ${i.message}`).join('; ');
+        throw new RpcError({ code: ErrorCode.InvalidParams, message: `Invalid params: ${text}`, data: { field: checked.issues[0]?.field, issues: checked.issues } });
+      }
+      return this.setMode(checked.value.mode);
+    }
     return this.client.call(method as 'snapshot', params as Record<string, never>);
   }
 

@@ -1,6 +1,6 @@
 // Mode switching in the Electron main process, on real child processes: a
 // stand-in helper, and stand-in pkexecs that refuse the way pkexec does.
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -85,5 +85,23 @@ describe('switching to host mode', () => {
     await h.supervisor.settled(5000);
     expect(await h.setMode('host')).toEqual({ mode: 'host' });
     expect(await h.call('snapshot', {})).toEqual({ mode: '--host' });
+  });
+});
+
+describe('app.setMode from the renderer', () => {
+  it('is validated with the shared schema before anything starts', async () => {
+    const pass = join(dir, 'pass-spy');
+    const log = join(dir, 'pkexec-ran');
+    writeFileSync(pass, `#!/bin/sh\necho ran >> ${log}\nshift\nexec "$@"\n`);
+    chmodSync(pass, 0o755);
+    const { host: h, statuses } = host(pass);
+    await h.supervisor.settled(5000);
+    for (const params of [{ mode: 'lab-stage=run' }, { mode: 'host', extra: 1 }, { mode: '--host' }, {}, null, 'host']) {
+      const error = await rejection(h.call('app.setMode', params));
+      expect(error.code, JSON.stringify(params)).toBe(ErrorCode.InvalidParams);
+    }
+    expect(existsSync(log)).toBe(false);
+    expect(h.supervisor.status).toMatchObject({ state: 'ready', mode: 'lab' });
+    expect(statuses.map((s) => `${s.mode}:${s.state}`)).toEqual(['lab:starting', 'lab:ready']);
   });
 });
