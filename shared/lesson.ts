@@ -3,8 +3,8 @@
 // the participant got there. Pure.
 import { z } from 'zod';
 import { LINK_KINDS, type Namespace, type Topology } from './model';
-import { addressSchema, cidrSchema, checkParams, ifnameSchema, isHelperMethodName, routeTargetSchema, type MethodName, type MethodParams } from './schemas';
-import { HOST, parseYamlWith, placeSchema } from './topology-file';
+import { addressSchema, cidrSchema, checkParams, ifnameSchema, isHelperMethodName, routeTargetSchema, type HelperMethodName, type MethodName, type MethodParams } from './schemas';
+import { checkYamlWith, HOST, parseYamlWith, placeSchema, type YamlProblem } from './topology-file';
 
 const endSchema = z.strictObject({ namespace: placeSchema, name: ifnameSchema });
 
@@ -49,12 +49,37 @@ export const checkSchema: z.ZodType<Check> = z.lazy(() =>
   ]),
 ) as z.ZodType<Check>;
 
-/** A "do it for me" call, checked against the protocol when the lesson loads. */
+/**
+ * What a lesson's "do it for me" may call: the methods that build a topology.
+ * A lesson file comes from anyone (a workshop's download), and the UI shows
+ * only its `commands` text, so it may not open shells, write files or the like.
+ */
+export const LESSON_METHODS: readonly HelperMethodName[] = [
+  'netns.create',
+  'netns.delete',
+  'veth.create',
+  'bridge.create',
+  'link.move',
+  'link.set',
+  'link.delete',
+  'link.setMaster',
+  'addr.add',
+  'addr.del',
+  'route.add',
+  'route.del',
+  'ping.start',
+];
+
+/** A "do it for me" call, checked against the protocol and the lesson allowlist when the lesson loads. */
 const callSchema = z
   .strictObject({ call: z.string(), params: z.record(z.string(), z.unknown()).optional() })
   .superRefine((c, ctx) => {
     if (!isHelperMethodName(c.call)) {
       ctx.addIssue({ code: 'custom', path: ['call'], message: `not a method of the protocol: ${c.call}` });
+      return;
+    }
+    if (!LESSON_METHODS.includes(c.call)) {
+      ctx.addIssue({ code: 'custom', path: ['call'], message: `${c.call} is not allowed in a lesson, which may only build a topology (${LESSON_METHODS.join(', ')})` });
       return;
     }
     const checked = checkParams(c.call, c.params ?? {});
@@ -82,6 +107,12 @@ export type LessonStep = Lesson['steps'][number];
 
 export function parseLesson(text: string): Lesson {
   return parseYamlWith(lessonSchema, text);
+}
+
+/** Every problem of a lesson file, with its line; empty when the lesson is valid. */
+export function lessonProblems(text: string): YamlProblem[] {
+  const checked = checkYamlWith(lessonSchema, text);
+  return checked.ok ? [] : checked.problems;
 }
 
 export function lessonJsonSchema(): unknown {

@@ -103,20 +103,37 @@ export class TopologyFileError extends Error {
   }
 }
 
-/** Parses and validates YAML text against a schema; errors name the line they are about. */
-export function parseYamlWith<S extends z.ZodType>(schema: S, text: string): z.output<S> {
+export interface YamlProblem {
+  line: number | null;
+  message: string;
+}
+
+/** Parses and validates YAML text against a schema: the value, or every problem with the line it is about. */
+export function checkYamlWith<S extends z.ZodType>(schema: S, text: string): { ok: true; value: z.output<S> } | { ok: false; problems: YamlProblem[] } {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
-  const yamlError = doc.errors[0];
-  if (yamlError) throw new TopologyFileError(yamlError.message.split('\n')[0] ?? 'not valid YAML', lines.linePos(yamlError.pos[0]).line);
+  if (doc.errors.length) {
+    return { ok: false, problems: doc.errors.map((e) => ({ line: lines.linePos(e.pos[0]).line, message: e.message.split('\n')[0] ?? 'not valid YAML' })) };
+  }
   const parsed = schema.safeParse(doc.toJS());
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0] as z.core.$ZodIssue;
-  const node = nodeAt(doc.contents as YamlNode | null, issue.path);
-  const line = node?.range ? lines.linePos(node.range[0]).line : null;
-  const field = issue.path.join('.') || '(top level)';
-  const what = issue.code === 'unrecognized_keys' ? `unknown field ${issue.keys.join(', ')}` : issue.message;
-  throw new TopologyFileError(`${field}: ${what}`, line);
+  if (parsed.success) return { ok: true, value: parsed.data };
+  return {
+    ok: false,
+    problems: parsed.error.issues.map((issue) => {
+      const node = nodeAt(doc.contents as YamlNode | null, issue.path);
+      const field = issue.path.join('.') || '(top level)';
+      const what = issue.code === 'unrecognized_keys' ? `unknown field ${issue.keys.join(', ')}` : issue.message;
+      return { line: node?.range ? lines.linePos(node.range[0]).line : null, message: `${field}: ${what}` };
+    }),
+  };
+}
+
+/** Parses and validates YAML text against a schema; the error names the line of the first problem. */
+export function parseYamlWith<S extends z.ZodType>(schema: S, text: string): z.output<S> {
+  const checked = checkYamlWith(schema, text);
+  if (checked.ok) return checked.value;
+  const first = checked.problems[0] as YamlProblem;
+  throw new TopologyFileError(first.message, first.line);
 }
 
 export function parseTopologyFile(text: string): TopologyFile {

@@ -8,8 +8,10 @@ import { RpcError } from '../../shared/protocol';
 import { RpcClient } from '../../shared/rpc-client';
 import { parseTopologyFile, planOf, scriptOf, TopologyFileError, type TopologyFile } from '../../shared/topology-file';
 import { readPointer } from '../helper/control';
+import { lessonProblems } from '../../shared/lesson';
 
 const USAGE = `Usage: npm run --silent lab -- COMMAND
+  check-lesson FILE...  check lesson files; prints FILE:LINE: message for each problem, exits 1 if there is any
   script FILE        print a bash script of plain ip commands that builds the topology saved in FILE (YAML)
   apply FILE         build the topology in FILE in the running app's lab, step by step
   shell [NAMESPACE]  open a shell inside the running app's lab (in NAMESPACE, or the lab's host)`;
@@ -74,8 +76,29 @@ async function shell(namespace: string | undefined): Promise<number> {
   return code;
 }
 
+/** Checks lesson files the way the app does when it opens them; for instructors' own CI. */
+function checkLessons(files: string[]): number {
+  let problems = 0;
+  for (const file of files) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      process.stdout.write(`${file}: cannot read: ${(error as Error).message}\n`);
+      problems++;
+      continue;
+    }
+    for (const problem of lessonProblems(text)) {
+      process.stdout.write(`${file}:${problem.line ?? 1}: ${problem.message}\n`);
+      problems++;
+    }
+  }
+  return problems ? 1 : 0;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, arg] = argv;
+  if (command === 'check-lesson' && arg) return checkLessons(argv.slice(1));
   if (command === 'script' && arg) {
     process.stdout.write(scriptOf(readTopology(arg)));
     return 0;
