@@ -12,7 +12,7 @@ export type HelperMode = 'lab' | 'host';
 export interface HelperInfo {
   mode: HelperMode;
   version: string;
-  /** The helper's pid as seen from its own namespaces. */
+  /** The helper's pid as /proc shows it to the helper (in lab mode, the lab's numbering; in host mode, the machine's). */
   pid: number;
   /** ip's own version line, e.g. "ip utility, iproute2-6.1.0". */
   iproute2: string;

@@ -8,7 +8,8 @@
 // uid 0 there), a new network namespace (the lab's "host"), a mount namespace
 // for `ip netns`, and a pid namespace so that every process of the lab dies
 // with the helper, even on SIGKILL.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { execa } from 'execa';
 import { processEnv } from './ip';
 
@@ -24,16 +25,47 @@ export interface LabOptions {
 
 /** unshare argv for hop 1 (user+mount, mapped to root). */
 export function hop1Argv(self: string[], options: LabOptions): string[] {
-  return ['unshare', '--user', '--map-root-user', '--mount', '--fork', '--kill-child', '--', ...self, ...options.forward, '--lab-stage=mount'];
+  return ['unshare', '--user', '--map-root-user', '--mount', '--fork', '--kill-child', '--', ...self, ...options.forward, '--stage=mount'];
 }
 
-/** unshare argv for hop 2 (the lab proper). */
-export function hop2Argv(self: string[], options: LabOptions): string[] {
+/** unshare argv for hop 2 (the lab proper), with `init` as pid 1 and the helper as its child. */
+export function hop2Argv(self: string[], options: LabOptions, init: string[]): string[] {
   const identity =
     options.innerUid === 0
       ? ['--map-root-user']
       : [`--map-user=${options.innerUid}`, `--map-group=${options.innerGid}`, '--keep-caps'];
-  return ['unshare', '--user', ...identity, '--net', '--mount', '--pid', '--fork', '--mount-proc', '--kill-child', '--', ...self, ...options.forward, '--lab-stage=run'];
+  return ['unshare', '--user', ...identity, '--net', '--mount', '--pid', '--fork', '--mount-proc', '--kill-child', '--', ...init, ...self, ...options.forward, '--stage=run'];
+}
+
+/**
+ * Host mode's one hop: a pid namespace of its own, so that nothing the helper
+ * starts (tcpdump, ip monitor, pings, holders, shells and their jobs) outlives
+ * it, however it dies: when its pid 1 ends, the kernel kills the rest. No
+ * --mount-proc: /proc keeps showing the machine's processes, which the helper
+ * must see. setpriv's parent-death signal ends the hop if its starter dies.
+ */
+export function hostArgv(self: string[], forward: string[], init: string[]): string[] {
+  return ['setpriv', '--pdeathsig', 'KILL', '--', 'unshare', '--pid', '--fork', '--kill-child', '--', ...init, ...self, ...forward, '--stage=run'];
+}
+
+/**
+ * pid 1 for a pid namespace of the helper's: it reaps orphans (a shell's ended
+ * jobs), which Node cannot, and exits as the helper exits. Empty when neither
+ * tini nor catatonit is installed: the helper is then pid 1 and orphans stay zombies.
+ */
+export function initArgv(path = processEnv.PATH ?? ''): string[] {
+  for (const name of ['tini', 'catatonit']) {
+    for (const dir of path.split(':')) {
+      if (!dir) continue;
+      try {
+        accessSync(join(dir, name), constants.X_OK);
+        return [join(dir, name), '--'];
+      } catch {
+        // Not here.
+      }
+    }
+  }
+  return [];
 }
 
 /** The uid to use inside the lab: the user's own, or 1000 when started as root. */

@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import type { HelperMode } from '../../shared/protocol';
 import { processEnv } from './ip';
-import { hop1Argv, hop2Argv, innerIdentity, mountPrivateNetnsDir, userNamespaceBlocker, type LabOptions } from './lab';
+import { hop1Argv, hop2Argv, hostArgv, initArgv, innerIdentity, mountPrivateNetnsDir, userNamespaceBlocker, type LabOptions } from './lab';
 import { createServer } from 'node:net';
 import { chmodSync } from 'node:fs';
 import { prepareControl } from './control';
@@ -54,7 +54,7 @@ function parseFlags(argv: string[]): Flags {
     else if (key === '--reconcile-ms') flags.reconcileMs = number();
     else if (key === '--lab-uid') flags.uid = number();
     else if (key === '--lab-gid') flags.gid = number();
-    else if (key === '--lab-stage' && (value === 'mount' || value === 'run')) flags.stage = value;
+    else if (key === '--stage' && (value === 'mount' || value === 'run')) flags.stage = value;
     else if (key === '--control-socket' && value) flags.controlSocket = value;
     else if (arg === '--help' || arg === '-h') {
       process.stdout.write(`${USAGE}\n`);
@@ -62,6 +62,13 @@ function parseFlags(argv: string[]): Flags {
     } else fail(`unknown argument ${arg}\n${USAGE}`);
   }
   return flags;
+}
+
+/** pid 1 for the helper's pid namespace, or none (with a warning: orphans then stay zombies). */
+function withInit(): string[] {
+  const init = initArgv();
+  if (!init.length) log('neither tini nor catatonit is installed: ended shells may stay as zombies until the helper exits');
+  return init;
 }
 
 /** Runs the next hop with our stdio, passes signals on, and exits as it exits. */
@@ -147,12 +154,16 @@ async function main(): Promise<void> {
   }
   if (flags.stage === 'mount') {
     await mountPrivateNetnsDir();
-    const forward = process.argv.slice(2).filter((a) => !a.startsWith('--lab-stage'));
-    relay(hop2Argv(self, { innerUid: flags.uid ?? 1000, innerGid: flags.gid ?? 1000, forward }));
+    const forward = process.argv.slice(2).filter((a) => !a.startsWith('--stage'));
+    relay(hop2Argv(self, { innerUid: flags.uid ?? 1000, innerGid: flags.gid ?? 1000, forward }, withInit()));
     return;
   }
   if (flags.mode === 'host' && process.geteuid?.() !== 0) {
     fail('host mode changes the machine\'s real network namespaces and needs root. Run it as root (the desktop app uses pkexec), or use --lab.', 4);
+  }
+  if (flags.mode === 'host' && flags.stage === 'start') {
+    relay(hostArgv(self, process.argv.slice(2), withInit()));
+    return;
   }
   await serve(flags);
 }

@@ -15,7 +15,7 @@ import { IpRunner, nsLabel, processEnv } from './ip';
 import { TopologyWatcher } from './monitor';
 import { enforceRails, sshSessions } from './guard-rails';
 import { Snapshotter } from './snapshot';
-import { existsSync } from 'node:fs';
+import { existsSync, readlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Impairment, Topology } from '../../shared/model';
@@ -79,7 +79,7 @@ export class HelperService {
       'helper.info': async () => ({
         mode: ctx.mode,
         version: packageVersion(),
-        pid: ctx.selfPid,
+        pid: Number(readlinkSync('/proc/self')),
         iproute2: await this.ipVersion(),
         saveDir: process.env.HOME && process.env.HOME !== '/' ? process.env.HOME : tmpdir(),
         wireshark: findWireshark(),

@@ -1,8 +1,8 @@
 // The helper's life: modes, exit on EOF, nothing left behind when killed,
 // and changes made by other processes inside the lab.
-import { existsSync, readlinkSync } from 'node:fs';
+import { existsSync, readFileSync, readlinkSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { labExec, labPids, pidsInNetns, startHelper } from '../support/helper';
+import { descendantsOf, labExec, labPids, pidsInNetns, PRIVATE_HOST, servingHelper, startHelper, type HelperHandle } from '../support/helper';
 
 const alive = (pid: number) => existsSync(`/proc/${pid}`);
 
@@ -27,14 +27,36 @@ describe('helper lifecycle', () => {
     const helper = await startHelper();
     await helper.client.call('netns.create', { name: 'n1' });
     await helper.client.call('ping.start', { target: '127.0.0.1', namespace: null, intervalMs: 200 });
-    const { lab } = labPids(helper.process.pid as number);
-    const netns = readlinkSync(`/proc/${lab}/ns/net`);
+    const serving = servingHelper(helper.process.pid as number);
+    const netns = readlinkSync(`/proc/${serving}/ns/net`);
     expect(pidsInNetns(netns).length).toBeGreaterThan(1);
-    process.kill(lab, 'SIGKILL');
+    process.kill(serving, 'SIGKILL');
     await helper.close();
     // No process anywhere is left in the lab's network namespace.
     expect(await until(() => pidsInNetns(netns).length === 0)).toBe(true);
-    expect(alive(lab)).toBe(false);
+    expect(alive(serving)).toBe(false);
+  });
+
+  it('reaps what ends inside the lab: no zombies after 30 terminals opened and closed', async () => {
+    const helper = await startHelper();
+    const { lab } = labPids(helper.process.pid as number);
+    const pidns = readlinkSync(`/proc/${lab}/ns/pid`);
+    const zombies = () =>
+      descendantsOf(helper.process.pid as number).filter((p) => {
+        try {
+          const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+          return readlinkSync(`/proc/${p}/ns/pid`) === pidns && stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+        } catch {
+          return false;
+        }
+      });
+    for (let i = 0; i < 30; i++) {
+      const { terminalId } = await helper.client.call('terminal.open', { cols: 80, rows: 24 });
+      await helper.waitFor('terminal.data', (d) => d.terminalId === terminalId);
+      await helper.client.call('terminal.close', { terminalId });
+    }
+    expect(await until(() => zombies().length === 0, 3000), `zombies: ${zombies().join(' ')}`).toBe(true);
+    expect(await helper.close()).toBe(0);
   });
 
   it('runs host mode inside a lab that plays the host', async () => {
@@ -47,6 +69,75 @@ describe('helper lifecycle', () => {
     expect(t.namespaces[0]?.links.find((l) => l.ifname === 'vethhost')?.peer?.ifname).toBe('eth0');
     expect(helper.stderr()).toMatch(/host mode, inside a lab that plays the host/);
     expect(await helper.close()).toBe(0);
+  });
+});
+
+describe('host mode, in a private network namespace that plays the host (no pid namespace, as on a real host)', () => {
+  /** Starts root processes of every kind the helper makes, and returns the pids below the test's wrapper. */
+  async function busyHostHelper(): Promise<{ helper: HelperHandle; started: Map<number, string> }> {
+    const helper = await startHelper(['--host', '--reconcile-ms=0'], {}, PRIVATE_HOST);
+    const c = helper.client;
+    await c.call('netns.create', { name: 'c1' });
+    await c.call('veth.create', { name: 'v0', peerName: 'v1', peerNamespace: 'c1' });
+    await c.call('addr.add', { ifname: 'v0', cidr: '10.9.0.1/24' });
+    await c.call('addr.add', { namespace: 'c1', ifname: 'v1', cidr: '10.9.0.2/24' });
+    await c.call('link.set', { ifname: 'v0', up: true });
+    await c.call('link.set', { namespace: 'c1', ifname: 'v1', up: true });
+    await c.call('ping.start', { target: '10.9.0.2', intervalMs: 200 });
+    await helper.waitFor('ping.reply');
+    await c.call('capture.start', { ifname: 'v0' });
+    await c.call('netns.spawn', {});
+    const { terminalId } = await c.call('terminal.open', { cols: 80, rows: 24 });
+    // A shell's background job: not the helper's child, and no parent-death signal reaches it.
+    await c.call('terminal.write', { terminalId, data: 'sleep 1000 &\n' });
+    const wanted = ['tcpdump', 'ping', 'ip', 'sleep', 'script', 'bash'];
+    const started = new Map<number, string>();
+    await until(() => {
+      for (const pid of descendantsOf(helper.process.pid as number)) {
+        try {
+          started.set(pid, readFileSync(`/proc/${pid}/comm`, 'utf8').trim());
+        } catch {
+          // Gone.
+        }
+      }
+      return wanted.every((name) => [...started.values()].includes(name)) && [...started.values()].filter((n) => n === 'sleep').length >= 2;
+    });
+    expect([...new Set(started.values())]).toEqual(expect.arrayContaining(wanted));
+    return { helper, started };
+  }
+
+  async function nothingLeft(started: Map<number, string>): Promise<void> {
+    const left = () => [...started.keys()].filter(alive).map((pid) => `${pid} ${started.get(pid)}`);
+    expect(await until(() => left().length === 0), `still running: ${left().join(', ')}`).toBe(true);
+  }
+
+  it('names processes by the machine\'s pids, though the helper has a pid namespace of its own', async () => {
+    const helper = await startHelper(['--host', '--reconcile-ms=0'], {}, PRIVATE_HOST);
+    const info = await helper.client.call('helper.info', {});
+    expect(info.pid).toBe(servingHelper(helper.process.pid as number));
+    const { pid, namespaceId } = await helper.client.call('netns.spawn', {});
+    expect(readlinkSync(`/proc/${pid}/ns/net`)).toBe(`net:[${namespaceId}]`);
+    await helper.client.call('netns.attach', { pid, name: 'held' });
+    const held = (await helper.client.call('snapshot', {})).namespaces.find((n) => n.name === 'held');
+    expect(held?.id).toBe(namespaceId);
+    expect(await helper.close()).toBe(0);
+  });
+
+  it('leaves nothing running after kill -9 of the helper', async () => {
+    const { helper, started } = await busyHostHelper();
+    process.kill(servingHelper(helper.process.pid as number), 'SIGKILL');
+    await nothingLeft(started);
+    await helper.close();
+  });
+
+  it('leaves nothing running after kill -9 of the process that started it', async () => {
+    const { helper, started } = await busyHostHelper();
+    // The starter: the helper process the app (here, the test's wrapper) ran; it relays to the pid namespace.
+    const starter = descendantsOf(helper.process.pid as number).find((p) => started.get(p) === 'node' && p !== servingHelper(helper.process.pid as number));
+    expect(starter).toBeDefined();
+    process.kill(starter as number, 'SIGKILL');
+    await nothingLeft(started);
+    await helper.close();
   });
 });
 

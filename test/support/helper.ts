@@ -22,9 +22,14 @@ export interface HelperHandle {
   close(): Promise<number | null>;
 }
 
-export async function startHelper(args: string[] = ['--lab', '--reconcile-ms=0'], env: NodeJS.ProcessEnv = {}): Promise<HelperHandle> {
+/** argv prefix that runs the helper as root in a private network and mount namespace playing the host (no pid namespace). */
+export const PRIVATE_HOST = ['unshare', '--net', '--mount', '--', process.execPath, `${ROOT}test/support/private-host.mjs`];
+
+/** Starts the helper (after `wrap`, a command that runs it, if given) and waits until it is ready. */
+export async function startHelper(args: string[] = ['--lab', '--reconcile-ms=0'], env: NodeJS.ProcessEnv = {}, wrap: string[] = []): Promise<HelperHandle> {
   if (!existsSync(HELPER)) throw new Error(`${HELPER} is missing: run "npm run build" first`);
-  const child = spawn(process.execPath, [HELPER, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  const [program, ...rest] = [...wrap, process.execPath, HELPER, ...args];
+  const child = spawn(program as string, rest, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let stderr = '';
   const notifications: HelperHandle['notifications'] = [];
   const waiters = new Set<() => void>();
@@ -88,14 +93,35 @@ function parentOf(pid: number): number | null {
   }
 }
 
-function childrenOf(pid: number): number[] {
+export function childrenOf(pid: number): number[] {
   return readdirSync('/proc')
     .filter((d) => /^\d+$/.test(d))
     .map(Number)
     .filter((p) => parentOf(p) === pid);
 }
 
-/** The chain helper → unshare → hop 1 → unshare → lab helper, as outer pids. */
+/** Every process below `pid`, as outer pids. */
+export function descendantsOf(pid: number): number[] {
+  const found: number[] = [];
+  for (const child of childrenOf(pid)) found.push(child, ...descendantsOf(child));
+  return found;
+}
+
+/** The serving helper below a starter: the Node process run with --stage=run (unshare and the init before it carry that argument too). */
+export function servingHelper(starterPid: number): number {
+  const pid = descendantsOf(starterPid).find((p) => {
+    try {
+      const argv = readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0');
+      return argv[0] === process.execPath && argv.includes('--stage=run');
+    } catch {
+      return false;
+    }
+  });
+  if (pid === undefined) throw new Error(`no serving helper below ${starterPid}`);
+  return pid;
+}
+
+/** The chain helper → unshare → hop 1 → unshare → lab init (or helper), as outer pids. */
 export function labPids(helperPid: number): { hop1: number; lab: number } {
   const walk = (pid: number, depth: number): number => {
     let current = pid;

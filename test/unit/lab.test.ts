@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { hop1Argv, hop2Argv, innerIdentity, userNamespaceBlocker } from '../../electron/helper/lab';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { hop1Argv, hop2Argv, initArgv, innerIdentity, userNamespaceBlocker } from '../../electron/helper/lab';
 import { namespacedArgv, commandError } from '../../electron/helper/ip';
 import { ErrorCode } from '../../shared/protocol';
 
@@ -7,11 +10,22 @@ describe('lab hops', () => {
   const self = ['/usr/bin/node', '/app/helper.mjs'];
   it('maps to root only for the mount hop, and to the user (non-zero) with caps in the lab', () => {
     const options = { ...innerIdentity(1001, 1001), forward: ['--lab'] };
-    expect(hop1Argv(self, options)).toEqual(['unshare', '--user', '--map-root-user', '--mount', '--fork', '--kill-child', '--', ...self, '--lab', '--lab-stage=mount']);
-    const hop2 = hop2Argv(self, options);
+    expect(hop1Argv(self, options)).toEqual(['unshare', '--user', '--map-root-user', '--mount', '--fork', '--kill-child', '--', ...self, '--lab', '--stage=mount']);
+    const hop2 = hop2Argv(self, options, ['/usr/bin/tini', '--']);
     expect(hop2).toEqual(expect.arrayContaining(['--map-user=1001', '--map-group=1001', '--keep-caps', '--net', '--mount', '--pid', '--kill-child']));
     expect(hop2).not.toContain('--map-root-user');
-    expect(hop2.slice(-2)).toEqual(['--lab', '--lab-stage=run']);
+    expect(hop2.slice(-2)).toEqual(['--lab', '--stage=run']);
+  });
+
+  it('finds an init that reaps orphans for pid 1, tini first, and says when there is none', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'netns-explorer-init-'));
+    expect(initArgv(dir)).toEqual([]);
+    writeFileSync(join(dir, 'catatonit'), '#!/bin/sh\n', { mode: 0o755 });
+    expect(initArgv(`/nonexistent:${dir}`)).toEqual([join(dir, 'catatonit'), '--']);
+    writeFileSync(join(dir, 'tini'), '#!/bin/sh\n', { mode: 0o644 });
+    expect(initArgv(dir)).toEqual([join(dir, 'catatonit'), '--']);
+    chmodSync(join(dir, 'tini'), 0o755);
+    expect(initArgv(dir)).toEqual([join(dir, 'tini'), '--']);
   });
 
   it('uses uid 1000 inside when started as root', () => {

@@ -9,6 +9,7 @@ import type { NsRef } from '../ip';
 import { Jobs } from '../jobs';
 import { enforceRails, namespaceDeletionRisk } from '../guard-rails';
 import { waitUntilGone } from './wait';
+import { procPid } from '../pids';
 
 export async function createNetns(ctx: Context, p: ValidParams['netns.create']): Promise<MethodResults['netns.create']> {
   await change(ctx, ['netns', 'add', p.name], { name: null });
@@ -41,12 +42,8 @@ export class Spawned {
     if (pid === undefined) throw new RpcError({ code: ErrorCode.CommandFailed, message: 'unshare did not start' });
     // unshare creates the namespace, then execs sleep: wait until the process is in a namespace of its own.
     const own = await readlink('/proc/self/ns/net');
-    let ns = own;
-    for (let i = 0; i < 100 && ns === own; i++) {
-      await new Promise((r) => setTimeout(r, 10));
-      ns = await readlink(`/proc/${pid}/ns/net`).catch(() => own);
-    }
-    if (ns === own) {
+    const ns = await settledNetns(pid, (link) => link !== own);
+    if (ns === null) {
       child.kill();
       throw new RpcError({ code: ErrorCode.CommandFailed, message: 'unshare --net did not create a namespace' });
     }
@@ -59,7 +56,8 @@ export class Spawned {
       stop: () => child.kill('SIGTERM'),
       finished: child.then(() => void this.byNamespace.delete(namespaceId)),
     });
-    return { pid, namespaceId };
+    // The pid the machine's /proc (and so the holders list) shows.
+    return { pid: (await procPid(pid)) ?? pid, namespaceId };
   }
 
   /** Ends the holder of a namespace netns.spawn made; false when it made none for that id. */
@@ -113,8 +111,26 @@ function deletableByIp(name: string): boolean {
   return name !== 'all' && !hasRawBytes(name);
 }
 
-/** Gives a process's namespace a name, so `ip netns` tools reach it too. */
+/** The network namespace of a child (by the helper's own pid) once `ready` holds for it, within a second; null otherwise. */
+async function settledNetns(pid: number, ready: (link: string) => boolean): Promise<string | null> {
+  for (let i = 0; i < 100; i++) {
+    const shown = await procPid(pid);
+    const link = shown === null ? null : await readlink(`/proc/${shown}/ns/net`).catch(() => null);
+    if (link !== null && ready(link)) return link;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return null;
+}
+
+/**
+ * Gives a process's namespace a name, so `ip netns` tools reach it too. ip
+ * opens /proc/PID/ns/net, so `pid` is as the mounted /proc shows it (the
+ * machine's numbering in host mode), like every pid the helper reports.
+ */
 export async function attachNetns(ctx: Context, p: ValidParams['netns.attach']): Promise<MethodResults['netns.attach']> {
+  if ((await readlink(`/proc/${p.pid}/ns/net`).catch(() => null)) === null) {
+    throw new RpcError({ code: ErrorCode.NotFound, message: `There is no process ${p.pid} (or its namespace cannot be opened).`, data: { field: 'pid' } });
+  }
   await change(ctx, ['netns', 'attach', p.name, String(p.pid)], { name: null });
   return {};
 }

@@ -10,6 +10,7 @@ import { existingTarget, type Context } from '../context';
 import { nsLabel } from '../ip';
 import { displayName } from '../../../shared/model';
 import { Jobs } from '../jobs';
+import { procPid } from '../pids';
 
 /**
  * argv for a shell on a fresh pseudo-terminal: util-linux `script` makes the
@@ -89,7 +90,8 @@ export class Terminals {
   /** Sets the pty's size from its shell's side (`stty -F /dev/pts/N`), which sends SIGWINCH to what runs there. */
   async resize(p: ValidParams['terminal.resize']): Promise<MethodResults['terminal.resize']> {
     const terminal = this.get(p.terminalId);
-    const children = (await readFile(`/proc/${terminal.pid}/task/${terminal.pid}/children`, 'utf8').catch(() => '')).trim().split(/\s+/);
+    const script = (await procPid(terminal.pid)) ?? terminal.pid;
+    const children = (await readFile(`/proc/${script}/task/${script}/children`, 'utf8').catch(() => '')).trim().split(/\s+/);
     const shell = children[0];
     const tty = shell ? await readlink(`/proc/${shell}/fd/0`).catch(() => '') : '';
     if (!tty.startsWith('/dev/pts/')) throw new RpcError({ code: ErrorCode.NotFound, message: `Terminal ${p.terminalId} has no shell on a pty any more.` });

@@ -1,0 +1,34 @@
+// In host mode the helper lives in a pid namespace of its own while /proc
+// still shows the machine's: the pids Node gives for its children are then not
+// the ones /proc lists. This maps one to the other.
+import { readdir, readFile, readlink } from 'node:fs/promises';
+import { readlinkSync } from 'node:fs';
+
+/** Whether the mounted /proc numbers processes as this process's own pid namespace does. */
+function procMatchesOwnPids(): boolean {
+  try {
+    return readlinkSync('/proc/self') === String(process.pid);
+  } catch {
+    return true;
+  }
+}
+
+/** The first and last fields of a status file's NSpid line: the pid as /proc numbers it, and as its own namespace does. */
+export function nsPids(status: string): { outer: number; inner: number } | null {
+  const line = /^NSpid:\s+(.+)$/m.exec(status)?.[1];
+  const pids = line?.trim().split(/\s+/).map(Number);
+  return pids?.length ? { outer: pids[0] as number, inner: pids[pids.length - 1] as number } : null;
+}
+
+/** The /proc pid of a process that the helper's own pid namespace calls `pid`; null when it is gone. */
+export async function procPid(pid: number): Promise<number | null> {
+  if (procMatchesOwnPids()) return pid;
+  const own = await readlink('/proc/self/ns/pid');
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const ids = nsPids(await readFile(`/proc/${entry}/status`, 'utf8').catch(() => ''));
+    if (ids?.inner !== pid) continue;
+    if ((await readlink(`/proc/${entry}/ns/pid`).catch(() => '')) === own) return ids.outer;
+  }
+  return null;
+}
