@@ -11,6 +11,8 @@ export interface Context {
   snapshots: Snapshotter;
   /** The helper's pid in its own pid namespace: `netns PID` names the helper's network namespace. */
   selfPid: number;
+  /** A private directory for the helper's files: captures, the batch query file. */
+  workDir: string;
   notify<N extends NotificationName>(name: N, params: Notifications[N]): void;
 }
 

@@ -29,8 +29,8 @@ export function nsLabel(ref: NsRef): string | null {
 
 export interface RunOptions {
   namespace: NsRef;
-  /** Text fed to stdin (for `-batch -`). */
-  input?: string;
+  /** What is fed to stdin (`-batch -` lines, a file's bytes). */
+  input?: string | Uint8Array;
   /** Changes are logged as `command` notifications; queries are not. */
   log: boolean;
 }

@@ -5,7 +5,10 @@ import { processEnv } from './ip';
 import { hop1Argv, hop2Argv, hostArgv, initArgv, innerIdentity, mountPrivateNetnsDir, userNamespaceBlocker, type LabOptions } from './lab';
 import { createServer } from 'node:net';
 import { chmodSync } from 'node:fs';
-import { prepareControl } from './control';
+import { prepareSession } from './control';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { serveLines, type LineServer } from './rpc';
 import { HelperService } from './service';
 
@@ -27,6 +30,8 @@ interface Flags {
   gid: number | null;
   /** Unix socket where the lab also takes JSON-RPC (for `npm run lab`). */
   controlSocket: string | null;
+  /** The private directory the starter made for this helper's files. */
+  workDir: string | null;
 }
 
 function log(message: string): void {
@@ -39,7 +44,7 @@ function fail(message: string, code = 2): never {
 }
 
 function parseFlags(argv: string[]): Flags {
-  const flags: Flags = { mode: 'lab', stage: 'start', reconcileMs: 3000, watch: true, insideLab: false, uid: null, gid: null, controlSocket: null };
+  const flags: Flags = { mode: 'lab', stage: 'start', reconcileMs: 3000, watch: true, insideLab: false, uid: null, gid: null, controlSocket: null, workDir: null };
   for (const arg of argv) {
     const [key, value] = arg.split('=', 2) as [string, string | undefined];
     const number = () => {
@@ -56,6 +61,7 @@ function parseFlags(argv: string[]): Flags {
     else if (key === '--lab-gid') flags.gid = number();
     else if (key === '--stage' && (value === 'mount' || value === 'run')) flags.stage = value;
     else if (key === '--control-socket' && value) flags.controlSocket = value;
+    else if (key === '--work-dir' && value) flags.workDir = value;
     else if (arg === '--help' || arg === '-h') {
       process.stdout.write(`${USAGE}\n`);
       process.exit(0);
@@ -84,6 +90,9 @@ function relay(argv: string[], cleanup: () => void = () => undefined): void {
 
 async function serve(flags: Flags): Promise<void> {
   const selfPid = process.pid;
+  // Started without a starter (a test, by hand): a work directory of its own.
+  const ownWorkDir = flags.workDir ? null : mkdtempSync(join(tmpdir(), 'netns-explorer-'));
+  const workDir = flags.workDir ?? (ownWorkDir as string);
   // Every client hears every notification: the app on stdio, and `npm run lab` on the control socket.
   const clients = new Set<LineServer>();
   const server = serveLines(process.stdin, process.stdout, (method, params) => service.dispatch(method, params));
@@ -91,6 +100,7 @@ async function serve(flags: Flags): Promise<void> {
   const service = new HelperService({
     mode: flags.mode,
     selfPid,
+    workDir,
     reconcileMs: flags.reconcileMs,
     watch: flags.watch,
     notify: (name, params) => {
@@ -123,6 +133,7 @@ async function serve(flags: Flags): Promise<void> {
   await service.startWatching();
   const stop = async (code: number) => {
     await service.shutdown();
+    if (ownWorkDir) rmSync(ownWorkDir, { recursive: true, force: true });
     process.exit(code);
   };
   // As pid 1 of the lab's pid namespace, default signal actions do not apply.
@@ -144,12 +155,12 @@ async function main(): Promise<void> {
       if (blocker) fail(`cannot build the lab. ${blocker}`, 3);
     }
     const identity = flags.insideLab ? { innerUid: 0, innerGid: 0 } : innerIdentity(uid, gid);
-    const forward = process.argv.slice(2).filter((a) => !a.startsWith('--lab-') && !a.startsWith('--control-socket'));
-    // The lab's own /run may hide the user's runtime directory: prepare the control socket's place from out here.
-    const control = flags.mode === 'lab' ? prepareControl(process.pid) : null;
-    const controlArg = control ? [`--control-socket=${control.socket}`] : [];
-    const options: LabOptions = { ...identity, forward: [...forward, ...controlArg, `--lab-uid=${identity.innerUid}`, `--lab-gid=${identity.innerGid}`] };
-    relay(hop1Argv(self, options), control?.cleanup);
+    const forward = process.argv.slice(2).filter((a) => !a.startsWith('--lab-') && !a.startsWith('--control-socket') && !a.startsWith('--work-dir'));
+    // The lab's own /run may hide the user's runtime directory: prepare the session's places from out here.
+    const session = prepareSession(process.pid, flags.mode === 'lab');
+    const sessionArgs = [`--work-dir=${session.workDir}`, ...(session.socket ? [`--control-socket=${session.socket}`] : [])];
+    const options: LabOptions = { ...identity, forward: [...forward, ...sessionArgs, `--lab-uid=${identity.innerUid}`, `--lab-gid=${identity.innerGid}`] };
+    relay(hop1Argv(self, options), session.cleanup);
     return;
   }
   if (flags.stage === 'mount') {
@@ -162,7 +173,9 @@ async function main(): Promise<void> {
     fail('host mode changes the machine\'s real network namespaces and needs root. Run it as root (the desktop app uses pkexec), or use --lab.', 4);
   }
   if (flags.mode === 'host' && flags.stage === 'start') {
-    relay(hostArgv(self, process.argv.slice(2), withInit()));
+    const session = prepareSession(process.pid, false);
+    const forward = process.argv.slice(2).filter((a) => !a.startsWith('--work-dir'));
+    relay(hostArgv(self, [...forward, `--work-dir=${session.workDir}`], withInit()), session.cleanup);
     return;
   }
   await serve(flags);

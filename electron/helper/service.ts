@@ -40,6 +40,8 @@ const READS: ReadonlySet<MethodName> = new Set(['snapshot', 'ping.start', 'captu
 export interface ServiceOptions {
   mode: HelperMode;
   selfPid: number;
+  /** A private directory for the helper's files (the starter removes it, even after a crash). */
+  workDir: string;
   /** Least time between two full re-reads that catch what events missed; 0 disables. */
   reconcileMs: number;
   /** Follow `ip monitor` and /run/netns for changes made outside the helper. */
@@ -63,8 +65,8 @@ export class HelperService {
 
   constructor(private readonly options: ServiceOptions) {
     this.ip = new IpRunner((event) => options.notify('command', event));
-    const snapshots = new Snapshotter(this.ip, (entry) => this.giveNsid(entry.name));
-    this.ctx = { mode: options.mode, ip: this.ip, snapshots, selfPid: options.selfPid, notify: options.notify };
+    const snapshots = new Snapshotter(this.ip, options.workDir, (entry) => this.giveNsid(entry.name));
+    this.ctx = { mode: options.mode, ip: this.ip, snapshots, selfPid: options.selfPid, workDir: options.workDir, notify: options.notify };
     this.watcher = new TopologyWatcher(this.ip, snapshots, (work) => this.enqueue(work), (t) => this.publish(t));
     this.pings = new Pings(this.ctx);
     this.captures = new Captures(this.ctx);

@@ -1,8 +1,8 @@
 // Reads the topology: one `ip -batch` process per namespace, a few at a time,
 // keeping the last reading of each so an event re-reads only what it touched.
-import { closeSync, mkdtempSync, openSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { readdir, readFile, readlink, stat } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import type { Holder, Impairment, Namespace, Topology } from '../../shared/model';
 import type { Where } from '../../shared/schemas';
@@ -181,6 +181,8 @@ export class Snapshotter {
 
   constructor(
     private readonly ip: IpRunner,
+    /** Where the batch query file goes. */
+    private readonly workDir: string,
     /** Called with each namespace seen for the first time (e.g. to give it an nsid). */
     private readonly onNew: (entry: NamespaceEntry) => Promise<void> = async () => undefined,
   ) {}
@@ -246,7 +248,7 @@ export class Snapshotter {
   /** The file children read their two queries from (`ip -batch` has no other way to give them a script). */
   private childQueryFile(): string {
     if (!this.queryFile) {
-      this.queryFile = join(mkdtempSync(join(tmpdir(), 'netns-explorer-')), 'query.batch');
+      this.queryFile = join(this.workDir, 'query.batch');
       writeFileSync(this.queryFile, `${QUERY_LINES.join('\n')}\n`);
     }
     return this.queryFile;
@@ -304,7 +306,7 @@ export class Snapshotter {
   }
 
   dispose(): void {
-    if (this.queryFile) rmSync(join(this.queryFile, '..'), { recursive: true, force: true });
+    if (this.queryFile) rmSync(this.queryFile, { force: true });
   }
 
   /**

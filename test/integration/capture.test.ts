@@ -1,12 +1,12 @@
 // Packets made visible, and links impaired on purpose, in a real lab.
 import { spawn } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, type CapturePacket } from '../../shared/protocol';
-import { labExec, labExecArgv, startHelper, type HelperHandle } from '../support/helper';
+import { labExec, labExecArgv, PRIVATE_HOST, startHelper, type HelperHandle } from '../support/helper';
 import { rejection } from '../support/rejection';
 
 let helper: HelperHandle;
@@ -53,6 +53,31 @@ describe('capture', () => {
     const read = execFileSync('tcpdump', ['-r', path, '-n'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
     expect(read.trim().split('\n')).toHaveLength(6);
     expect(read).toMatch(/10\.1\.1\.2 > 10\.1\.1\.1: ICMP echo request/);
+  });
+
+  it('saves only to regular files: never through a symlink, into a FIFO or a device, and never hangs', async () => {
+    const c = helper.client;
+    const { captureId } = await c.call('capture.start', { namespace: 'netns1', ifname: 'veth1', maxPackets: 2 });
+    await c.call('ping.start', { target: '10.1.1.1', count: 1 });
+    await c.call('capture.stop', { captureId });
+    const dir = mkdtempSync(join(tmpdir(), 'netns-explorer-save-'));
+    const fifo = join(dir, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    const victim = join(dir, 'victim');
+    writeFileSync(victim, 'precious');
+    symlinkSync(victim, join(dir, 'link'));
+    for (const [path, why] of [[fifo, /not a regular file/], [join(dir, 'link'), /symbolic link/], ['/dev/null', /not a regular file/], [dir, /not a regular file/]] as const) {
+      const error = await c.call('capture.save', { captureId, path }).catch((e: { message: string; data: { field: string } }) => e);
+      expect(error, path).toMatchObject({ message: expect.stringMatching(why), data: { field: 'path' } });
+    }
+    expect(readFileSync(victim, 'utf8')).toBe('precious');
+    // Still answering at once.
+    expect((await c.call('helper.info', {})).mode).toBe('lab');
+    const saved = join(dir, 'saved.pcap');
+    writeFileSync(saved, 'x'.repeat(100_000));
+    await c.call('capture.save', { captureId, path: saved });
+    expect(readFileSync(saved).subarray(0, 4).readUInt32LE(0)).toBe(0xa1b2c3d4);
+    expect(statSync(saved).size).toBeLessThan(1000);
   });
 
   it('passes a BPF filter intact as one argument, and reports tcpdump’s error for a bad one', async () => {
@@ -121,4 +146,26 @@ describe('impairment', () => {
       server.kill();
     }
   }, 30_000);
+});
+
+describe('capture.save in host mode, started through pkexec', () => {
+  it('writes the file as the user who asked, never with root\'s rights', async () => {
+    const host = await startHelper(['--host', '--reconcile-ms=0'], { PKEXEC_UID: '65534' }, PRIVATE_HOST);
+    try {
+      const c = host.client;
+      await c.call('veth.create', { name: 'h0', peerName: 'h1' });
+      await c.call('link.set', { ifname: 'h0', up: true });
+      const { captureId } = await c.call('capture.start', { ifname: 'h0', maxPackets: 1 });
+      await c.call('capture.stop', { captureId });
+      const dir = mkdtempSync(join(tmpdir(), 'netns-explorer-pkexec-'));
+      // Only root may write here: the user may not, so neither may the helper on their behalf.
+      const error = await c.call('capture.save', { captureId, path: join(dir, 'nope.pcap') }).catch((e: { message: string }) => e);
+      expect(error).toMatchObject({ message: expect.stringMatching(/Permission denied/) });
+      chmodSync(dir, 0o1777);
+      await c.call('capture.save', { captureId, path: join(dir, 'mine.pcap') });
+      expect(statSync(join(dir, 'mine.pcap')).uid).toBe(65534);
+    } finally {
+      await host.close();
+    }
+  });
 });

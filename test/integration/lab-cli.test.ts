@@ -1,16 +1,23 @@
 // npm run lab -- apply|shell from an ordinary terminal, reaching a running lab
 // through its control socket.
-import { spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readPointer } from '../../electron/helper/control';
+import { runningLabs } from '../../electron/helper/control';
 import { ROOT, startHelper, type HelperHandle } from '../support/helper';
 
 const runtime = mkdtempSync(join(tmpdir(), 'netns-explorer-runtime-'));
 const env = { NETNS_EXPLORER_RUNTIME_DIR: runtime };
 let helper: HelperHandle;
+
+/** The process environment with `extra` laid over it; an undefined value removes that variable. */
+function withEnv(extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const merged: NodeJS.ProcessEnv = { ...process.env, ...extra };
+  for (const [key, value] of Object.entries(extra)) if (value === undefined) delete merged[key];
+  return merged;
+}
 
 beforeAll(async () => {
   helper = await startHelper(['--lab', '--reconcile-ms=0'], env);
@@ -20,8 +27,8 @@ afterAll(async () => {
   await helper.close();
 });
 
-function lab(args: string[], input?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [`${ROOT}out/cli/lab.mjs`, ...args], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+function lab(args: string[], input?: string, extraEnv: NodeJS.ProcessEnv = env): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [`${ROOT}out/cli/lab.mjs`, ...args], { env: withEnv(extraEnv), stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -36,8 +43,8 @@ function lab(args: string[], input?: string): Promise<{ code: number | null; std
 
 describe('npm run lab', () => {
   it('keeps its socket where only this user can open it', () => {
-    const pointer = readPointer(env);
-    expect(pointer).not.toBeNull();
+    const [pointer] = runningLabs(env);
+    expect(pointer).toBeDefined();
     expect(statSync(dirname(pointer?.socket as string)).mode & 0o777).toBe(0o700);
     expect(statSync(pointer?.socket as string).mode & 0o077).toBe(0);
   });
@@ -45,7 +52,7 @@ describe('npm run lab', () => {
   it('applies a topology file to the running lab, showing each command', async () => {
     const result = await lab(['apply', `${ROOT}examples/article.yaml`]);
     expect(result.code).toBe(0);
-    expect(result.stderr).toContain('✓ ip link add veth0 type veth peer name veth1 netns netns1');
+    expect(result.stderr).toContain('✓ ip link add name veth0 type veth peer name veth1 netns netns1');
     const t = await helper.client.call('snapshot', {});
     const veth0 = t.namespaces.find((n) => n.root)?.links.find((l) => l.ifname === 'veth0');
     expect(veth0?.peer?.ifname).toBe('veth1');
@@ -86,7 +93,60 @@ describe('the pointer to the lab', () => {
     const elsewhere = mkdtempSync(join(tmpdir(), 'netns-explorer-open-'));
     mkdirSync(join(elsewhere, 'sock'));
     chmodSync(join(elsewhere, 'sock'), 0o777);
-    writeFileSync(join(elsewhere, 'netns-explorer-lab.json'), JSON.stringify({ socket: join(elsewhere, 'sock', 'lab.sock'), pid: 1 }));
-    expect(readPointer({ NETNS_EXPLORER_RUNTIME_DIR: elsewhere })).toBeNull();
+    writeFileSync(join(elsewhere, 'netns-explorer-lab-1.json'), JSON.stringify({ socket: join(elsewhere, 'sock', 'lab.sock'), pid: 1 }));
+    expect(runningLabs({ NETNS_EXPLORER_RUNTIME_DIR: elsewhere })).toEqual([]);
+  });
+});
+
+describe('several labs at once', () => {
+  it('lists them, makes shell and apply choose with --lab=ID, and forgets each as it ends', async () => {
+    const second = await startHelper(['--lab', '--reconcile-ms=0'], env);
+    const labs = runningLabs(env);
+    expect(labs).toHaveLength(2);
+    const listed = await lab(['list']);
+    expect(listed.code).toBe(0);
+    for (const l of labs) expect(listed.stdout).toMatch(new RegExp(`^${l.pid}\\t`, 'm'));
+    const ambiguous = await lab(['shell']);
+    expect(ambiguous.code).toBe(2);
+    expect(ambiguous.stderr).toMatch(/2 labs are running; say which with --lab=ID/);
+    for (const l of labs) expect(ambiguous.stderr).toContain(String(l.pid));
+    // The second lab is the newer starter.
+    const newest = labs.find((l) => l.pid === second.process.pid) as { pid: number };
+    const applied = await lab(['apply', `--lab=${newest.pid}`, `${ROOT}examples/article.yaml`]);
+    expect(applied.code).toBe(0);
+    expect((await second.client.call('snapshot', {})).namespaces.some((n) => n.name === 'netns1')).toBe(true);
+    expect((await lab(['shell', '--lab=999999999'])).code).toBe(2);
+    expect(await second.close()).toBe(0);
+    expect(runningLabs(env).map((l) => l.pid)).toEqual([helper.process.pid]);
+    expect(readdirSync(runtime).filter((n) => n.includes(String(newest.pid)))).toEqual([]);
+  });
+});
+
+describe('a /tmp shared with other users', () => {
+  it('falls back to a private directory when another user took /tmp/netns-explorer-UID, and removes what a killed helper left', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'netns-explorer-shared-tmp-'));
+    chmodSync(tmp, 0o1777);
+    // Someone else's directory under our name, open to all.
+    const squatted = join(tmp, `netns-explorer-${process.getuid?.() ?? 0}`);
+    mkdirSync(squatted);
+    chmodSync(squatted, 0o777);
+    chownSync(squatted, 65534, 65534);
+    // What a helper killed with SIGKILL left behind: its starter's pid is gone.
+    const dead = spawnSync('true').pid as number;
+    const leftover = join(tmp, `netns-explorer-run-${dead}-abcdef`);
+    mkdirSync(leftover, { mode: 0o700 });
+    writeFileSync(join(leftover, 'query.batch'), 'address show\n');
+    const shared = { TMPDIR: tmp, NETNS_EXPLORER_RUNTIME_DIR: undefined, XDG_RUNTIME_DIR: undefined };
+    const third = await startHelper(['--lab', '--reconcile-ms=0'], shared);
+    expect(existsSync(leftover)).toBe(false);
+    const labs = runningLabs({ TMPDIR: tmp });
+    expect(labs.map((l) => l.pid)).toEqual([third.process.pid]);
+    expect(labs[0]?.socket.startsWith(tmp)).toBe(true);
+    expect(readdirSync(squatted)).toEqual([]);
+    const result = await lab(['shell', '--lab=' + third.process.pid], 'exit 0\n', shared);
+    expect(result.code).toBe(0);
+    expect(await third.close()).toBe(0);
+    expect(runningLabs({ TMPDIR: tmp })).toEqual([]);
+    expect(readdirSync(tmp).filter((n) => n.startsWith('netns-explorer-run-'))).toEqual([]);
   });
 });

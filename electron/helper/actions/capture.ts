@@ -2,7 +2,6 @@
 // streamed as notifications and every packet kept in a pcap for saving.
 import { spawn } from 'node:child_process';
 import { copyFile, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ErrorCode, RpcError, type CaptureDone, type MethodResults } from '../../../shared/protocol';
@@ -10,6 +9,7 @@ import type { ValidParams } from '../../../shared/schemas';
 import { existingTarget, type Context } from '../context';
 import { commandError, namespacedArgv, nsLabel, processEnv } from '../ip';
 import { Jobs } from '../jobs';
+import { saveFile } from '../save-file';
 import { parseTcpdumpLine } from '../parse';
 
 const SNAP_LENGTH = 65535;
@@ -56,7 +56,7 @@ export class Captures {
       }
     }
     const captureId = this.jobs.newId();
-    const dir = await mkdtemp(join(tmpdir(), 'netns-explorer-capture-'));
+    const dir = await mkdtemp(join(this.ctx.workDir, 'capture-'));
     const file = join(dir, 'capture.pcap');
     const args = tcpdumpArgs(p.ifname, file, maxPackets, p.filter, asRoot);
     const started = performance.now();
@@ -106,11 +106,7 @@ export class Captures {
   async save(p: ValidParams['capture.save']): Promise<MethodResults['capture.save']> {
     const capture = this.files.get(p.captureId);
     if (!capture) throw new RpcError({ code: ErrorCode.NotFound, message: `There is no capture ${p.captureId}.` });
-    try {
-      await copyFile(capture.file, p.path);
-    } catch (error) {
-      throw new RpcError({ code: ErrorCode.CommandFailed, message: `Could not write ${p.path}: ${(error as Error).message}` });
-    }
+    await saveFile(capture.file, p.path, this.ctx.ip);
     return { path: p.path };
   }
 
