@@ -79,7 +79,7 @@ describe("the article's walkthrough", () => {
     expect(commands.map((c) => c.argv.join(' '))).toEqual(
       expect.arrayContaining([
         'ip netns add netns1',
-        'ip link add veth0 type veth peer name veth1',
+        'ip link add name veth0 type veth peer name veth1',
         'ip link set dev veth1 netns netns1',
         'ip -n netns1 address add 10.1.1.1/24 dev veth1',
         'ip address add 10.1.1.2/24 dev veth0',
