@@ -76,9 +76,12 @@ export function createClient(): NetnsClient {
   };
 }
 
+/** What a page opened without the bridge's token says. */
+export const NO_TOKEN_MESSAGE = 'This page has no access token. Open the address that npm run web printed when it started (it ends in ?token=…).';
+
 /** A page opened without the bridge's token: says how to get in, and calls nothing. */
 function withoutToken(): NetnsClient {
-  const message = 'This page has no access token. Open the address that npm run web printed when it started (it ends in ?token=…).';
+  const message = NO_TOKEN_MESSAGE;
   return {
     call: () => Promise.reject(new RpcError({ code: ErrorCode.Unavailable, message })),
     on(name, handler) {

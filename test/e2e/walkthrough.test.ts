@@ -106,6 +106,20 @@ describe('feedback and safety', () => {
     await app.cable('/outside0 /outside1').waitFor({ state: 'attached' });
   });
 
+  it('keeps the token out of the address bar and out of cookies, and survives a reload', async () => {
+    expect(new URL(page.url()).searchParams.has('token')).toBe(false);
+    expect(await page.evaluate('document.cookie')).toBe('');
+    expect((await page.context().cookies()).length).toBe(0);
+    await page.reload();
+    await app.card('netns1').waitFor();
+    // A new tab without the token is told how to get in, and gets nothing.
+    const bare = await browser.newPage();
+    await bare.goto(web.origin);
+    await bare.locator('[role="alert"]', { hasText: 'no access token' }).waitFor();
+    expect(await bare.locator('[data-testid="netns"]').count()).toBe(0);
+    await bare.close();
+  });
+
   it('refuses pages and sockets without the right token or origin', async () => {
     const wrong = new URL(web.url);
     wrong.searchParams.set('token', 'not-the-token');

@@ -72,11 +72,19 @@ describe('interface names that are ip keywords', () => {
     }
   }, 120_000);
 
-  it('captures on an interface named like a keyword', async () => {
+  it('captures on, and rate-limits, an interface named like a keyword', async () => {
     await helper.client.call('veth.create', { name: 'up', peerName: 'down' });
     await helper.client.call('link.set', { ifname: 'up', up: true });
     const { captureId } = await helper.client.call('capture.start', { ifname: 'up' });
     await helper.client.call('capture.stop', { captureId });
+    // tc reads "dev NAME" too; a kernel without tbf says so, and that branch is checked instead.
+    const limited = await helper.client.call('netem.set', { ifname: 'up', rateKbit: 1000 }).then(() => null, (e: { code: number }) => e);
+    if (limited) expect(limited.code).toBe(ErrorCode.NotSupported);
+    else {
+      expect(host(await snapshot()).links.find((l) => l.ifname === 'up')?.impairment?.qdisc).toBe('tbf');
+      await helper.client.call('netem.clear', { ifname: 'up' });
+      expect(host(await snapshot()).links.find((l) => l.ifname === 'up')?.impairment).toBeUndefined();
+    }
     await helper.client.call('link.delete', { ifname: 'up' });
   });
 
