@@ -2,8 +2,6 @@
 // change goes through the same RPC calls as the buttons, so all show in the log.
 import { namespaceLabel } from '../shared/model';
 import { fromTopology, parseTopologyFile, planOf, scriptOf, toYaml, TopologyFileError } from '../shared/topology-file';
-import { RpcError } from '../shared/protocol';
-import { useClient } from './client/current';
 import { useTopology } from './stores/topology';
 import { useUi } from './stores/ui';
 
@@ -18,27 +16,23 @@ function download(name: string, text: string, type: string): void {
 
 const stamp = () => new Date().toISOString().slice(0, 16).replace(/[:T]/g, '-');
 
-export async function saveTopology(): Promise<void> {
+export function saveTopology(): void {
   const topology = useTopology();
-  await topology.refresh();
   download(`netns-lab-${stamp()}.yaml`, toYaml(fromTopology({ namespaces: topology.namespaces })), 'application/yaml');
 }
 
-export async function exportScript(): Promise<void> {
+export function exportScript(): void {
   const topology = useTopology();
-  await topology.refresh();
   download(`netns-lab-${stamp()}.sh`, scriptOf(fromTopology({ namespaces: topology.namespaces })), 'text/x-shellscript');
 }
 
 /** Removes every named namespace and every interface of the host but lo: a lab as it starts. */
 export async function resetLab(): Promise<boolean> {
   const topology = useTopology();
-  await topology.refresh();
   for (const ns of topology.namespaces.filter((n) => !n.root)) {
     const ok = await topology.request('netns.delete', ns.name !== null && !ns.nameNeedsId ? { name: ns.name } : { namespaceId: ns.id }, `Could not remove ${namespaceLabel(ns)}`);
     if (!ok) return false;
   }
-  await topology.refresh();
   const hostLinks = (topology.root?.links ?? []).filter((l) => l.kind !== 'loopback');
   for (const link of hostLinks) {
     // Deleting a veth takes its peer too: skip ends already gone.
@@ -62,23 +56,12 @@ export async function openTopology(file: File): Promise<void> {
   const plan = planOf(parsed);
   ui.ask(`Open ${file.name}?`, `The lab is emptied first, then ${plan.length} steps build the file's topology; each shows in the command log.`, 'Replace the lab', async () => {
     if (!(await resetLab())) return;
-    const client = useClient();
     const topology = useTopology();
-    topology.busy++;
-    try {
-      for (const [i, step] of plan.entries()) {
-        try {
-          await client.call(step.method, step.params as never);
-        } catch (error) {
-          ui.toast('error', `Step ${i + 1} of ${plan.length} failed (${step.method})`, error instanceof RpcError ? error.message : String(error), 15000);
-          return;
-        }
-      }
-      ui.toast('success', `Opened ${file.name}`, `${plan.length} steps, all done.`);
-      ui.positions = {};
-    } finally {
-      topology.busy--;
-      await topology.refresh();
+    for (const [i, step] of plan.entries()) {
+      const done = await topology.request(step.method, step.params, `Step ${i + 1} of ${plan.length} failed (${step.method})`);
+      if (done === undefined) return;
     }
+    ui.toast('success', `Opened ${file.name}`, `${plan.length} steps, all done.`);
+    ui.positions = {};
   });
 }

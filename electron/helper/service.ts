@@ -131,10 +131,13 @@ export class HelperService {
     return this.enqueue(async () => {
       // Judged in turn, on the state the calls before it left.
       await enforceRails(this.ctx, method, params);
+      // Known before the change runs: a deleted namespace takes its veth ends' owners along.
+      const touched = READS.has(method) ? [] : this.touchedBy(method, params);
       try {
         return await handler(params);
       } finally {
-        if (!READS.has(method)) await this.announce(touchedBy(method, params));
+        // Announced before the reply, so the caller's state is current when its call resolves.
+        if (!READS.has(method)) await this.announce(touched);
       }
     });
   };
@@ -146,9 +149,14 @@ export class HelperService {
     return run;
   }
 
+  /**
+   * A full reading for the caller. What it found that differs from what every
+   * client was last told is announced to all of them first: the shared differ
+   * never moves on silently, so no client misses a change another's snapshot saw.
+   */
   private async snapshot(reuse: boolean): Promise<MethodResults['snapshot']> {
     const topology = reuse && this.options.watch ? await this.ctx.snapshots.cached() : await this.ctx.snapshots.take();
-    this.differ.next(topology.namespaces);
+    this.publish(topology);
     return topology;
   }
 
@@ -188,6 +196,21 @@ export class HelperService {
     this.ctx.snapshots.dispose();
   }
 
+  /**
+   * The namespaces a change can have altered: where it acts, or for a deleted
+   * namespace, those holding the far ends of its veths (from the last reading;
+   * 'all' when the namespace is not in it).
+   */
+  private touchedBy<M extends MethodName>(method: M, params: ValidParams[M]): Where[] | 'all' {
+    if (method !== 'netns.delete') return placesOf(method, params);
+    const p = params as ValidParams['netns.delete'];
+    const namespaces = this.ctx.snapshots.current().namespaces;
+    const victim = namespaces.find((n) => (p.name !== undefined ? n.name === p.name && !n.nameNeedsId : n.id === p.namespaceId));
+    if (!victim) return 'all';
+    const owners = new Set(victim.links.flatMap((l) => (l.peer && l.peer.namespaceId !== victim.id ? [l.peer.namespaceId] : [])));
+    return [...owners].map((id) => ({ id }));
+  }
+
   /** Gives a namespace an nsid in the helper's own, so `ip monitor all-nsid` hears it. */
   private async giveNsid(name: string | null): Promise<void> {
     if (name === null || this.ctx.snapshots.hasNsidFor(name)) return;
@@ -209,11 +232,10 @@ function findWireshark(): string | null {
   return null;
 }
 
-/** The namespaces a change can have altered; 'all' when it is not that simple. */
-function touchedBy<M extends MethodName>(method: M, params: ValidParams[M]): Where[] | 'all' {
-  // A new namespace is picked up by the listing; a deleted one may take veth ends elsewhere with it.
+/** The namespaces a change can have altered, from its parameters. */
+function placesOf<M extends MethodName>(method: M, params: ValidParams[M]): Where[] {
+  // A new namespace is picked up by the listing, which costs no process.
   if (method === 'netns.create' || method === 'netns.spawn' || method === 'netns.attach') return [];
-  if (method === 'netns.delete') return 'all';
   const p = params as { where?: Where; peerWhere?: Where; toWhere?: Where };
   return [p.where, p.peerWhere, p.toWhere].filter((w): w is Where => w !== undefined);
 }

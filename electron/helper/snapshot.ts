@@ -300,6 +300,11 @@ export class Snapshotter {
     return topology;
   }
 
+  /** The last reading, as it stands: no process, no listing. */
+  current(): Topology {
+    return this.resolved();
+  }
+
   /** The last reading (taking one if there is none yet). */
   async cached(): Promise<Topology> {
     return this.cache.size ? this.resolved() : this.take();

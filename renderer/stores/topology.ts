@@ -1,5 +1,6 @@
-// The kernel's state as last reported, and every edit as a request to the helper.
-// The graph changes only when the helper reports the new state.
+// The kernel's state as the helper pushes it, and every edit as a request to
+// the helper. The graph changes only when the helper reports the new state:
+// a call's own topology notification arrives before its reply.
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef, triggerRef } from 'vue';
 import type { Namespace } from '../../shared/model';
@@ -73,9 +74,8 @@ export const useTopology = defineStore('topology', () => {
     let failed: unknown;
     busy.value++;
     try {
-      const result = await useClient().call(method, params);
-      await refresh();
-      return result;
+      // The helper sends the change's topology notification before this reply: the store is already current.
+      return await useClient().call(method, params);
     } catch (error) {
       failed = error;
     } finally {

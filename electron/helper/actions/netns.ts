@@ -80,7 +80,8 @@ export async function deleteNetns(
   stopJobsIn: (namespace: string) => Promise<void>,
   spawned: Spawned,
 ): Promise<MethodResults['netns.delete']> {
-  const topology = await ctx.snapshots.take();
+  // The last reading, with any namespace that appeared since: events keep it current, and a full re-read per delete made a reset quadratic.
+  const topology = await ctx.snapshots.refresh([]);
   const victim = topology.namespaces.find((n) => (p.name !== undefined ? n.name === p.name : n.id === p.namespaceId));
   if (!victim || victim.root) {
     throw new RpcError({ code: ErrorCode.NotFound, message: p.name !== undefined ? `There is no network namespace named "${p.name}".` : `There is no namespace ${p.namespaceId} to delete.` });
