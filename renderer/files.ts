@@ -2,6 +2,7 @@
 // change goes through the same RPC calls as the buttons, so all show in the log.
 import { namespaceLabel } from '../shared/model';
 import { fromTopology, parseTopologyFile, planOf, scriptOf, toYaml, TopologyFileError } from '../shared/topology-file';
+import { request } from './request';
 import { useTopology } from './stores/topology';
 import { useUi } from './stores/ui';
 
@@ -30,14 +31,14 @@ export function exportScript(): void {
 export async function resetLab(): Promise<boolean> {
   const topology = useTopology();
   for (const ns of topology.namespaces.filter((n) => !n.root)) {
-    const ok = await topology.request('netns.delete', ns.name !== null && !ns.nameNeedsId ? { name: ns.name } : { namespaceId: ns.id }, `Could not remove ${namespaceLabel(ns)}`);
+    const ok = await request('netns.delete', { namespaceId: ns.id }, `Could not remove ${namespaceLabel(ns)}`);
     if (!ok) return false;
   }
   const hostLinks = (topology.root?.links ?? []).filter((l) => l.kind !== 'loopback');
   for (const link of hostLinks) {
     // Deleting a veth takes its peer too: skip ends already gone.
     if (!topology.root?.links.some((l) => l.ifname === link.ifname)) continue;
-    const ok = await topology.request('link.delete', { ifname: link.ifname }, `Could not remove ${link.ifname}`);
+    const ok = await request('link.delete', { ifname: link.ifname }, `Could not remove ${link.ifname}`);
     if (!ok) return false;
   }
   return true;
@@ -56,9 +57,8 @@ export async function openTopology(file: File): Promise<void> {
   const plan = planOf(parsed);
   ui.ask(`Open ${file.name}?`, `The lab is emptied first, then ${plan.length} steps build the file's topology; each shows in the command log.`, 'Replace the lab', async () => {
     if (!(await resetLab())) return;
-    const topology = useTopology();
     for (const [i, step] of plan.entries()) {
-      const done = await topology.request(step.method, step.params, `Step ${i + 1} of ${plan.length} failed (${step.method})`);
+      const done = await request(step.method, step.params, `Step ${i + 1} of ${plan.length} failed (${step.method})`);
       if (done === undefined) return;
     }
     ui.toast('success', `Opened ${file.name}`, `${plan.length} steps, all done.`);

@@ -9,6 +9,7 @@ export interface SpottedPing {
 }
 
 // Terminal escape sequences (colours, bracketed paste, cursor moves) are not text.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const ANSI = /\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07|\x1b[()][0-9A-B]/g;
 const COMMAND = /(?:^|[\s$#>]\s*)(?:ip\s+netns\s+exec\s+(\S+)\s+|ip\s+-n\s+(\S+)\s+exec\s+)?ping\b(?:\s+-\S+(?:\s+\d+(?:\.\d+)?)?)*\s+(\S+)\s*$/;
 

@@ -30,7 +30,8 @@ try {
   const findings = report.issues.map((i) => ({ issue: i.id, severity: i.severity.name, where: `${i.file.replace(stage, '')}:${i.location.line}:${i.location.column}` }));
   const acceptedAs = (f) => accepted.find((a) => a.issue === f.issue && a.severity === f.severity);
   const blocking = findings.filter((f) => f.severity !== 'INFORMATIONAL' && !acceptedAs(f));
-  for (const f of findings) console.log(`${blocking.includes(f) ? 'FAIL' : 'ok  '} ${f.severity.padEnd(13)} ${f.issue} ${f.where}${acceptedAs(f) ? ' (accepted, reason in build/electronegativity-accepted.json)' : ''}`);
+  for (const f of findings)
+    console.log(`${blocking.includes(f) ? 'FAIL' : 'ok  '} ${f.severity.padEnd(13)} ${f.issue} ${f.where}${acceptedAs(f) ? ' (accepted, reason in build/electronegativity-accepted.json)' : ''}`);
   if (report.errors?.length) console.log(`electronegativity: ${report.errors.length} file(s) it could not parse: ${report.errors.map((e) => e.file).join(', ')}`);
   if (blocking.length) {
     console.error(`electronegativity: ${blocking.length} finding(s) above informational`);

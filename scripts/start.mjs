@@ -41,7 +41,10 @@ if (binary && display) {
     process.stdout.write(`${line}\n`);
     const url = /^Netns Explorer: (http:\/\/\S+)$/.exec(line)?.[1];
     const opener = url && display ? findOnPath('xdg-open') : null;
-    if (opener) spawn(opener, [url], { stdio: 'ignore', detached: true }).on('error', () => undefined).unref();
+    if (opener)
+      spawn(opener, [url], { stdio: 'ignore', detached: true })
+        .on('error', () => undefined)
+        .unref();
   });
   for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => web.kill(signal));
   web.on('exit', (code) => process.exit(code ?? 0));

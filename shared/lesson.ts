@@ -71,20 +71,18 @@ export const LESSON_METHODS: readonly HelperMethodName[] = [
 ];
 
 /** A "do it for me" call, checked against the protocol and the lesson allowlist when the lesson loads. */
-const callSchema = z
-  .strictObject({ call: z.string(), params: z.record(z.string(), z.unknown()).optional() })
-  .superRefine((c, ctx) => {
-    if (!isHelperMethodName(c.call)) {
-      ctx.addIssue({ code: 'custom', path: ['call'], message: `not a method of the protocol: ${c.call}` });
-      return;
-    }
-    if (!LESSON_METHODS.includes(c.call)) {
-      ctx.addIssue({ code: 'custom', path: ['call'], message: `${c.call} is not allowed in a lesson, which may only build a topology (${LESSON_METHODS.join(', ')})` });
-      return;
-    }
-    const checked = checkParams(c.call, c.params ?? {});
-    if (!checked.ok) for (const issue of checked.issues) ctx.addIssue({ code: 'custom', path: ['params', issue.field], message: issue.message });
-  });
+const callSchema = z.strictObject({ call: z.string(), params: z.record(z.string(), z.unknown()).optional() }).superRefine((c, ctx) => {
+  if (!isHelperMethodName(c.call)) {
+    ctx.addIssue({ code: 'custom', path: ['call'], message: `not a method of the protocol: ${c.call}` });
+    return;
+  }
+  if (!LESSON_METHODS.includes(c.call)) {
+    ctx.addIssue({ code: 'custom', path: ['call'], message: `${c.call} is not allowed in a lesson, which may only build a topology (${LESSON_METHODS.join(', ')})` });
+    return;
+  }
+  const checked = checkParams(c.call, c.params ?? {});
+  if (!checked.ok) for (const issue of checked.issues) ctx.addIssue({ code: 'custom', path: ['params', issue.field], message: issue.message });
+});
 
 const stepSchema = z.strictObject({
   title: z.string().min(1),

@@ -1,20 +1,6 @@
 // The topology model: what the helper reports and the renderer draws.
 
-export const LINK_KINDS = [
-  'loopback',
-  'veth',
-  'bridge',
-  'dummy',
-  'vxlan',
-  'macvlan',
-  'ipvlan',
-  'vlan',
-  'bond',
-  'tun',
-  'tap',
-  'wireguard',
-  'other',
-] as const;
+export const LINK_KINDS = ['loopback', 'veth', 'bridge', 'dummy', 'vxlan', 'macvlan', 'ipvlan', 'vlan', 'bond', 'tun', 'tap', 'wireguard', 'other'] as const;
 
 export type LinkKind = (typeof LINK_KINDS)[number];
 
@@ -112,6 +98,7 @@ export interface Topology {
  * not UTF-8 (carried as U+DC80–U+DCFF, see the helper's decodeName) as \xHH.
  */
 export function displayName(name: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   return name.replace(/[\\\u0000-\u001f\u007f-\u009f\udc80-\udcff]/g, (c) => {
     const code = c.charCodeAt(0);
     if (c === '\\') return '\\\\';

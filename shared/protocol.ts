@@ -242,9 +242,7 @@ export class RpcError extends Error {
     this.data = body.data;
   }
   toJSON(): RpcErrorBody {
-    return this.data === undefined
-      ? { code: this.code, message: this.message }
-      : { code: this.code, message: this.message, data: this.data };
+    return this.data === undefined ? { code: this.code, message: this.message } : { code: this.code, message: this.message, data: this.data };
   }
 }
 

@@ -1,16 +1,6 @@
 // JSON-RPC 2.0 client logic shared by every transport (stdio in tests, a
 // WebSocket in the browser): request ids, pending calls, notification fan-out.
-import {
-  ErrorCode,
-  RpcError,
-  type MethodName,
-  type MethodParams,
-  type MethodResult,
-  type NetnsClient,
-  type NotificationName,
-  type Notifications,
-  type RpcErrorBody,
-} from './protocol';
+import { ErrorCode, RpcError, type MethodName, type MethodParams, type MethodResult, type NetnsClient, type NotificationName, type Notifications, type RpcErrorBody } from './protocol';
 
 interface Pending {
   resolve: (value: unknown) => void;

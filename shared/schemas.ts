@@ -74,10 +74,7 @@ export function routeTargetProblem(s: string): string | null {
   const problem = cidrProblem(s);
   if (problem) return problem;
   const [address, prefix] = ipaddr.parseCIDR(s);
-  const network =
-    address.kind() === 'ipv4'
-      ? ipaddr.IPv4.networkAddressFromCIDR(s)
-      : ipaddr.IPv6.networkAddressFromCIDR(s);
+  const network = address.kind() === 'ipv4' ? ipaddr.IPv4.networkAddressFromCIDR(s) : ipaddr.IPv6.networkAddressFromCIDR(s);
   if (network.toString() !== address.toString()) {
     return `has host bits set; did you mean ${network.toString()}/${prefix}?`;
   }
@@ -94,12 +91,8 @@ function checked(problem: (s: string) => string | null) {
 export const ifnameSchema = checked(ifnameProblem);
 export const netnsNameSchema = checked(netnsNameProblem);
 export const cidrSchema = checked(cidrProblem).transform(normalizeCidr);
-export const addressSchema = checked((s) =>
-  parseAddress(s) ? null : 'must be an IPv4 or IPv6 address',
-).transform((s) => (parseAddress(s) as ipaddr.IPv4 | ipaddr.IPv6).toString());
-export const routeTargetSchema = checked(routeTargetProblem).transform((s) =>
-  s === 'default' ? s : normalizeCidr(s),
-);
+export const addressSchema = checked((s) => (parseAddress(s) ? null : 'must be an IPv4 or IPv6 address')).transform((s) => (parseAddress(s) as ipaddr.IPv4 | ipaddr.IPv6).toString());
+export const routeTargetSchema = checked(routeTargetProblem).transform((s) => (s === 'default' ? s : normalizeCidr(s)));
 /** A namespace by name; omitted or null means the helper's own. */
 export const namespaceSchema = netnsNameSchema.nullable().optional();
 
@@ -112,6 +105,7 @@ const empty = z.strictObject({});
 /** A BPF expression, passed to tcpdump as one argument; tcpdump itself judges its syntax. */
 export const bpfSchema = checked((s) => {
   if (s.length > 2048) return 'must be at most 2048 characters';
+  // eslint-disable-next-line no-control-regex -- refusing control characters is the point
   if (/[\0-\x1f\x7f]/.test(s)) return 'must not contain control characters';
   if (s.trim().startsWith('-')) return 'must not start with "-"';
   return null;
@@ -181,18 +175,22 @@ export const helperParamSchemas = {
     .refine((p) => (p.name === undefined) !== (p.namespaceId === undefined), { message: 'give name or namespaceId', path: ['name'] }),
   /** An unnamed namespace held by a process of the helper's, the way a container's is. */
   'netns.spawn': empty,
-  'netns.attach': z.strictObject({ pid: z.number().int().min(1).max(2 ** 22), name: netnsNameSchema }),
-  'veth.create': located(
-    { name: ifnameSchema, peerName: ifnameSchema, peerNamespace: namespaceSchema, peerNamespaceId: namespaceIdSchema.optional() },
-    (p) => (p.peerNamespace != null && p.peerNamespaceId !== undefined ? { path: 'peerNamespaceId', message: 'give peerNamespace or peerNamespaceId, not both' } : null),
+  'netns.attach': z.strictObject({
+    pid: z
+      .number()
+      .int()
+      .min(1)
+      .max(2 ** 22),
+    name: netnsNameSchema,
+  }),
+  'veth.create': located({ name: ifnameSchema, peerName: ifnameSchema, peerNamespace: namespaceSchema, peerNamespaceId: namespaceIdSchema.optional() }, (p) =>
+    p.peerNamespace != null && p.peerNamespaceId !== undefined ? { path: 'peerNamespaceId', message: 'give peerNamespace or peerNamespaceId, not both' } : null,
   ).transform(({ peerNamespace, peerNamespaceId, ...rest }) => ({ ...rest, peerWhere: whereOf(peerNamespace, peerNamespaceId) })),
-  'link.move': located(
-    { ifname: ifnameSchema, to: netnsNameSchema.nullable().optional(), toId: namespaceIdSchema.optional(), rename: ifnameSchema.optional(), ...confirmRisk },
-    (p) => ((p.to === undefined) === (p.toId === undefined) ? { path: 'to', message: 'give to (a name, or null for the helper\'s own namespace) or toId' } : null),
+  'link.move': located({ ifname: ifnameSchema, to: netnsNameSchema.nullable().optional(), toId: namespaceIdSchema.optional(), rename: ifnameSchema.optional(), ...confirmRisk }, (p) =>
+    (p.to === undefined) === (p.toId === undefined) ? { path: 'to', message: "give to (a name, or null for the helper's own namespace) or toId" } : null,
   ).transform(({ to, toId, ...rest }) => ({ ...rest, toWhere: whereOf(to, toId) })),
-  'link.set': located(
-    { ifname: ifnameSchema, up: z.boolean().optional(), mtu: mtuSchema.optional(), rename: ifnameSchema.optional(), ...confirmRisk },
-    (p) => (p.up === undefined && p.mtu === undefined && p.rename === undefined ? { path: 'up', message: 'give at least one of up, mtu, rename' } : null),
+  'link.set': located({ ifname: ifnameSchema, up: z.boolean().optional(), mtu: mtuSchema.optional(), rename: ifnameSchema.optional(), ...confirmRisk }, (p) =>
+    p.up === undefined && p.mtu === undefined && p.rename === undefined ? { path: 'up', message: 'give at least one of up, mtu, rename' } : null,
   ),
   'link.delete': located({ ifname: ifnameSchema, ...confirmRisk }),
   'addr.add': located({ ifname: ifnameSchema, cidr: cidrSchema }),
@@ -218,9 +216,7 @@ export const helperParamSchemas = {
   'capture.save': z.strictObject({ captureId: z.string().min(1).max(64), path: savePathSchema }),
   'capture.wireshark': z.strictObject({ captureId: z.string().min(1).max(64) }),
   'netem.set': located({ ifname: ifnameSchema, ...impairmentFields, ...confirmRisk }, (p) =>
-    Object.keys(impairmentFields).some((k) => p[k] !== undefined)
-      ? null
-      : { path: 'delayMs', message: 'give at least one of delayMs, jitterMs, lossPercent, duplicatePercent, rateKbit' },
+    Object.keys(impairmentFields).some((k) => p[k] !== undefined) ? null : { path: 'delayMs', message: 'give at least one of delayMs, jitterMs, lossPercent, duplicatePercent, rateKbit' },
   ),
   'netem.clear': located({ ifname: ifnameSchema }),
   'terminal.open': located({ cols: z.number().int().min(10).max(500), rows: z.number().int().min(4).max(300) }),
@@ -263,9 +259,7 @@ export interface ParamIssue {
   message: string;
 }
 
-export type ParamCheck<M extends MethodName> =
-  | { ok: true; value: ValidParams[M] }
-  | { ok: false; issues: ParamIssue[] };
+export type ParamCheck<M extends MethodName> = { ok: true; value: ValidParams[M] } | { ok: false; issues: ParamIssue[] };
 
 /** Validates params for a method; `undefined` counts as `{}`. */
 export function checkParams<M extends MethodName>(method: M, params: unknown): ParamCheck<M> {
@@ -274,7 +268,7 @@ export function checkParams<M extends MethodName>(method: M, params: unknown): P
   return {
     ok: false,
     issues: parsed.error.issues.map((issue) => ({
-      field: issue.path.length ? issue.path.join('.') : unknownKey(issue) ?? '(params)',
+      field: issue.path.length ? issue.path.join('.') : (unknownKey(issue) ?? '(params)'),
       message: issue.code === 'unrecognized_keys' ? 'unknown field' : issue.message,
     })),
   };

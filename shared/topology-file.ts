@@ -81,9 +81,7 @@ export function fromTopology(topology: Topology): TopologyFile {
           const addresses = l.addresses.filter((a) => !a.toLowerCase().startsWith('fe80:'));
           return { name: l.ifname, up: l.up, ...(l.mtu !== 1500 ? { mtu: l.mtu } : {}), ...(addresses.length ? { addresses } : {}) };
         });
-      const routes = ns.routes
-        .filter((r) => r.protocol !== 'kernel')
-        .map((r) => ({ to: r.to, ...(r.via ? { via: r.via } : {}), ...(r.dev && !r.via ? { dev: r.dev } : {}) }));
+      const routes = ns.routes.filter((r) => r.protocol !== 'kernel').map((r) => ({ to: r.to, ...(r.via ? { via: r.via } : {}), ...(r.dev && !r.via ? { dev: r.dev } : {}) }));
       return { name: placeOf(ns), ...(lo ? { lo: lo.up ? ('up' as const) : ('down' as const) } : {}), ...(links.length ? { links } : {}), ...(routes.length ? { routes } : {}) };
     });
   return { namespaces, ...(veths.length ? { veths } : {}), ...(bridges.length ? { bridges } : {}) };
@@ -197,7 +195,14 @@ export function scriptOf(file: TopologyFile): string {
   for (const { method, params } of plan) {
     const p = params as Record<string, unknown> & { namespace?: string | null };
     const place = p.namespace ?? HOST;
-    const heading = method === 'netns.create' ? '# Namespaces' : method === 'bridge.create' ? '# Bridges' : method === 'veth.create' ? '# Veth cables' : `# ${place === HOST ? 'The host namespace' : `Namespace ${place}`}`;
+    const heading =
+      method === 'netns.create'
+        ? '# Namespaces'
+        : method === 'bridge.create'
+          ? '# Bridges'
+          : method === 'veth.create'
+            ? '# Veth cables'
+            : `# ${place === HOST ? 'The host namespace' : `Namespace ${place}`}`;
     if (heading !== section) {
       if (section) out.push('');
       out.push(heading);

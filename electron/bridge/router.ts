@@ -18,6 +18,7 @@ export class RpcRouter {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private readonly clients = new Set<RouterClient>();
+  private lastStatus = '';
 
   constructor(private readonly helper: HelperSupervisor) {
     helper.on('message', (text) => this.fromHelper(text));
@@ -26,6 +27,7 @@ export class RpcRouter {
 
   attach(client: RouterClient): { receive(text: string): void; detach(): void } {
     this.clients.add(client);
+    this.lastStatus = JSON.stringify(this.helper.status);
     client.send(notification('helper.status', this.helper.status));
     return {
       receive: (text) => this.fromClient(client, text),
@@ -60,7 +62,13 @@ export class RpcRouter {
       return;
     }
     if (this.inFlight(client) >= BRIDGE_LIMITS.maxInFlight) {
-      client.send(reply(id, { code: ErrorCode.LimitReached, message: `Too many calls in flight: at most ${BRIDGE_LIMITS.maxInFlight} per client; wait for replies before sending more.`, data: { cap: 'maxInFlight', limit: BRIDGE_LIMITS.maxInFlight } }));
+      client.send(
+        reply(id, {
+          code: ErrorCode.LimitReached,
+          message: `Too many calls in flight: at most ${BRIDGE_LIMITS.maxInFlight} per client; wait for replies before sending more.`,
+          data: { cap: 'maxInFlight', limit: BRIDGE_LIMITS.maxInFlight },
+        }),
+      );
       return;
     }
     const helperId = this.nextId++;
@@ -97,6 +105,10 @@ export class RpcRouter {
   }
 
   private onStatus(status: HelperStatus): void {
+    // A restart announces "starting" again; clients were told that already when they attached.
+    const text = JSON.stringify(status);
+    if (text === this.lastStatus) return;
+    this.lastStatus = text;
     if (status.state !== 'ready') {
       for (const p of this.pending.values()) p.client.send(reply(p.id, unavailable(status)));
       this.pending.clear();

@@ -27,8 +27,8 @@ function readTopology(file: string): TopologyFile {
   try {
     return parseTopologyFile(readFileSync(file, 'utf8'));
   } catch (error) {
-    if (error instanceof TopologyFileError) throw new Error(`${file}: ${error.message}`);
-    throw new Error(`cannot read ${file}: ${(error as Error).message}`);
+    if (error instanceof TopologyFileError) throw new Error(`${file}: ${error.message}`, { cause: error });
+    throw new Error(`cannot read ${file}: ${(error as Error).message}`, { cause: error });
   }
 }
 

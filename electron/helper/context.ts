@@ -32,7 +32,7 @@ export function target(ctx: Context, where: Where): NsRef {
 export function existingTarget(ctx: Context, where: Where): NsRef {
   const ref = target(ctx, where);
   if (typeof ref !== 'string') return ref;
-  let live = false;
+  let live: boolean;
   try {
     live = statSync(`/run/netns/${ref}`).dev === statSync('/proc/self/ns/net').dev;
   } catch {

@@ -78,7 +78,7 @@ export interface Pointer {
 
 /** Removes the work directories of helpers whose starters are gone (killed before they could clean up). */
 export function removeStaleWorkDirs(env: NodeJS.ProcessEnv = process.env): void {
-  let names: string[] = [];
+  let names: string[];
   try {
     names = readdirSync(tempRoot(env));
   } catch {
@@ -140,7 +140,7 @@ function readPointerFile(path: string): Pointer | null {
 export function runningLabs(env: NodeJS.ProcessEnv = process.env): Pointer[] {
   const labs: Pointer[] = [];
   for (const dir of pointerDirs(env)) {
-    let names: string[] = [];
+    let names: string[];
     try {
       names = readdirSync(dir).filter((n) => n.startsWith(`${PREFIX}lab-`) && n.endsWith('.json'));
     } catch {

@@ -21,16 +21,7 @@ export interface HostFacts {
 export const MTU_FLOOR = 1280;
 
 /** The calls the rails judge; each takes confirmRisk. */
-export const GUARDED: ReadonlySet<HelperMethodName> = new Set([
-  'link.set',
-  'link.move',
-  'link.delete',
-  'link.setMaster',
-  'route.del',
-  'addr.del',
-  'netem.set',
-  'netns.delete',
-]);
+export const GUARDED: ReadonlySet<HelperMethodName> = new Set(['link.set', 'link.move', 'link.delete', 'link.setMaster', 'route.del', 'addr.del', 'netem.set', 'netns.delete']);
 
 const hostOf = (cidr: string) => cidr.split('/')[0] as string;
 /** The address of an "addr:port" or "[addr]:port" endpoint. */
@@ -47,10 +38,12 @@ export function whyItMatters(facts: HostFacts, ifname: string): string | null {
   for (const session of facts.sshSessions.filter((s) => own.some((a) => sameAddress(a, endpointAddress(s.local))))) {
     reasons.push(`the SSH session from ${session.remote}`);
   }
-  const ports = facts.links.filter((l) => l.master === ifname).flatMap((port) => {
-    const why = whyItMatters(facts, port.ifname);
-    return why ? [`its port ${port.ifname}, which carries ${why}`] : [];
-  });
+  const ports = facts.links
+    .filter((l) => l.master === ifname)
+    .flatMap((port) => {
+      const why = whyItMatters(facts, port.ifname);
+      return why ? [`its port ${port.ifname}, which carries ${why}`] : [];
+    });
   reasons.push(...ports);
   return reasons.length ? reasons.join(' and ') : null;
 }
@@ -144,7 +137,10 @@ export async function sshSessions(): Promise<HostFacts['sshSessions']> {
 /** Reads the facts: one ip process (links, addresses, every route table) and /proc. */
 export async function readHostFacts(ctx: Context): Promise<HostFacts> {
   const result = await ctx.ip.check('ip', ['-j', '-batch', '-'], { namespace: null, input: 'address show\nroute show table all\n', log: false });
-  const [links, routes] = splitJsonValues(result.stdout) as [unknown, { dst?: string; dev?: string; gateway?: string; table?: string; pref?: string; nexthops?: { dev?: string; gateway?: string }[] }[]];
+  const [links, routes] = splitJsonValues(result.stdout) as [
+    unknown,
+    { dst?: string; dev?: string; gateway?: string; table?: string; pref?: string; nexthops?: { dev?: string; gateway?: string }[] }[],
+  ];
   const defaultRoutes: HostFacts['defaultRoutes'] = [];
   for (const route of routes ?? []) {
     if (route.dst !== 'default' || route.table === 'local') continue;

@@ -65,11 +65,6 @@ export function parseNsfsMounts(mountinfo: string): NsfsMount[] {
 
 /** A short label for the holder of a namespace: "nginx — docker 3f2a9c1e5b7d, pid 4412". */
 export function holderLabel(command: string, pid: number, identity: CgroupIdentity): string {
-  const who =
-    identity.runtime === 'systemd'
-      ? identity.unit
-      : identity.runtime
-        ? `${identity.runtime}${identity.containerId ? ` ${identity.containerId.slice(0, 12)}` : ''}`
-        : null;
+  const who = identity.runtime === 'systemd' ? identity.unit : identity.runtime ? `${identity.runtime}${identity.containerId ? ` ${identity.containerId.slice(0, 12)}` : ''}` : null;
   return who ? `${command} — ${who}, pid ${pid}` : `${command}, pid ${pid}`;
 }

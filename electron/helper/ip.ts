@@ -119,7 +119,13 @@ export class IpRunner {
     const argv = namespacedArgv(program, args, namespace);
     this.counters.spawned++;
     // buffer: false for what may run for hours (terminals): read as it comes, kept nowhere.
-    const child = execa(argv[0] as string, argv.slice(1), { reject: false, env: { ...processEnv, ...options.env }, extendEnv: false, buffer: options.buffer ?? true, ...(options.cwd ? { cwd: options.cwd } : {}) });
+    const child = execa(argv[0] as string, argv.slice(1), {
+      reject: false,
+      env: { ...processEnv, ...options.env },
+      extendEnv: false,
+      buffer: options.buffer ?? true,
+      ...(options.cwd ? { cwd: options.cwd } : {}),
+    });
     return { argv, process: child };
   }
 

@@ -30,10 +30,7 @@ export function hop1Argv(self: string[], options: LabOptions): string[] {
 
 /** unshare argv for hop 2 (the lab proper), with `init` as pid 1 and the helper as its child. */
 export function hop2Argv(self: string[], options: LabOptions, init: string[]): string[] {
-  const identity =
-    options.innerUid === 0
-      ? ['--map-root-user']
-      : [`--map-user=${options.innerUid}`, `--map-group=${options.innerGid}`, '--keep-caps'];
+  const identity = options.innerUid === 0 ? ['--map-root-user'] : [`--map-user=${options.innerUid}`, `--map-group=${options.innerGid}`, '--keep-caps'];
   return ['unshare', '--user', ...identity, '--net', '--mount', '--pid', '--fork', '--mount-proc', '--kill-child', '--', ...init, ...self, ...options.forward, '--stage=run'];
 }
 

@@ -170,7 +170,7 @@ async function main(): Promise<void> {
     return;
   }
   if (flags.mode === 'host' && process.geteuid?.() !== 0) {
-    fail('host mode changes the machine\'s real network namespaces and needs root. Run it as root (the desktop app uses pkexec), or use --lab.', 4);
+    fail("host mode changes the machine's real network namespaces and needs root. Run it as root (the desktop app uses pkexec), or use --lab.", 4);
   }
   if (flags.mode === 'host' && flags.stage === 'start') {
     const session = prepareSession(process.pid, false);

@@ -21,7 +21,7 @@ export function decodeName(bytes: Uint8Array): string {
     return strict.decode(bytes);
   } catch {
     let out = '';
-    for (let i = 0; i < bytes.length; ) {
+    for (let i = 0; i < bytes.length;) {
       const length = sequenceLength(bytes[i] as number);
       if (length > 0 && i + length <= bytes.length) {
         try {

@@ -47,17 +47,7 @@ interface IpRoute {
   type?: string;
 }
 
-const KNOWN_KINDS: ReadonlySet<string> = new Set([
-  'veth',
-  'bridge',
-  'dummy',
-  'vxlan',
-  'macvlan',
-  'ipvlan',
-  'vlan',
-  'bond',
-  'wireguard',
-]);
+const KNOWN_KINDS: ReadonlySet<string> = new Set(['veth', 'bridge', 'dummy', 'vxlan', 'macvlan', 'ipvlan', 'vlan', 'bond', 'wireguard']);
 
 export function linkKind(link: IpLink): LinkKind {
   if (link.link_type === 'loopback') return 'loopback';
@@ -79,9 +69,7 @@ export function parseLink(raw: IpLink): RawLink {
     operstate: raw.operstate ?? 'UNKNOWN',
     mtu: raw.mtu ?? 0,
     mac: raw.address ?? '',
-    addresses: (raw.addr_info ?? [])
-      .filter((a) => (a.family === 'inet' || a.family === 'inet6') && a.local !== undefined)
-      .map((a) => `${a.local}/${a.prefixlen}`),
+    addresses: (raw.addr_info ?? []).filter((a) => (a.family === 'inet' || a.family === 'inet6') && a.local !== undefined).map((a) => `${a.local}/${a.prefixlen}`),
     master: raw.master ?? null,
     peer: null,
     linkIndex: raw.link_index ?? null,
@@ -253,11 +241,7 @@ export interface MonitorEvent {
 /** Reads one line of `ip -o monitor all-nsid …`: only where it happened matters (it is a trigger). */
 export function parseMonitorLine(line: string): MonitorEvent {
   const prefix = /^\[nsid (current|\d+)\]/.exec(line);
-  const where: MonitorEvent['where'] = !prefix
-    ? { kind: 'unknown' }
-    : prefix[1] === 'current'
-      ? { kind: 'current' }
-      : { kind: 'nsid', nsid: Number(prefix[1]) };
+  const where: MonitorEvent['where'] = !prefix ? { kind: 'unknown' } : prefix[1] === 'current' ? { kind: 'current' } : { kind: 'nsid', nsid: Number(prefix[1]) };
   const body = prefix ? line.slice(prefix[0].length) : line;
   const toName = / new-netns (\S+)/.exec(body);
   const toNsid = / new-netnsid (\d+)/.exec(body);

@@ -11,7 +11,10 @@ export async function pkexecUser(env: NodeJS.ProcessEnv = process.env): Promise<
   const uid = Number(env.PKEXEC_UID);
   if (!env.PKEXEC_UID || !Number.isInteger(uid) || uid < 0) return null;
   const passwd = await readFile('/etc/passwd', 'utf8').catch(() => '');
-  const entry = passwd.split('\n').map((line) => line.split(':')).find((fields) => fields[2] === String(uid));
+  const entry = passwd
+    .split('\n')
+    .map((line) => line.split(':'))
+    .find((fields) => fields[2] === String(uid));
   const gid = Number(entry?.[3]);
   return { uid, gid: Number.isInteger(gid) ? gid : uid };
 }
@@ -54,10 +57,10 @@ export async function saveFile(source: string, path: string, runner: IpRunner): 
   if (existing && !existing.isFile()) throw refused(path, 'it is not a regular file');
   const asUser = await pkexecUser();
   if (!asUser) return copyAsSelf(source, path);
-  const result = await runner.run(
-    'setpriv',
-    [`--reuid=${asUser.uid}`, `--regid=${asUser.gid}`, '--clear-groups', '--', 'dd', `of=${path}`, 'oflag=nofollow,nonblock', 'status=none'],
-    { namespace: null, input: await readFile(source), log: false },
-  );
+  const result = await runner.run('setpriv', [`--reuid=${asUser.uid}`, `--regid=${asUser.gid}`, '--clear-groups', '--', 'dd', `of=${path}`, 'oflag=nofollow,nonblock', 'status=none'], {
+    namespace: null,
+    input: await readFile(source),
+    log: false,
+  });
   if (result.exitCode !== 0) throw refused(path, result.stderr.replace(/^dd: /, '').trim() || 'dd failed');
 }

@@ -67,7 +67,12 @@ export class HelperService {
     this.ip = new IpRunner((event) => options.notify('command', event));
     const snapshots = new Snapshotter(this.ip, options.workDir, (entry) => this.giveNsid(entry.name));
     this.ctx = { mode: options.mode, ip: this.ip, snapshots, selfPid: options.selfPid, workDir: options.workDir, notify: options.notify };
-    this.watcher = new TopologyWatcher(this.ip, snapshots, (work) => this.enqueue(work), (t) => this.publish(t));
+    this.watcher = new TopologyWatcher(
+      this.ip,
+      snapshots,
+      (work) => this.enqueue(work),
+      (t) => this.publish(t),
+    );
     this.pings = new Pings(this.ctx);
     this.captures = new Captures(this.ctx);
     this.spawned = new Spawned(this.ctx);
@@ -95,8 +100,7 @@ export class HelperService {
       }),
       snapshot: async (p) => this.snapshot(p.reuse === true),
       'netns.create': (p) => createNetns(ctx, p),
-      'netns.delete': (p) =>
-        deleteNetns(ctx, p, async (ns) => void (await Promise.all([this.pings.jobs.stopIn(ns), this.captures.jobs.stopIn(ns), this.terminals.jobs.stopIn(ns)])), this.spawned),
+      'netns.delete': (p) => deleteNetns(ctx, p, async (ns) => void (await Promise.all([this.pings.jobs.stopIn(ns), this.captures.jobs.stopIn(ns), this.terminals.jobs.stopIn(ns)])), this.spawned),
       'netns.spawn': () => this.spawned.spawn(),
       'netns.attach': (p) => attachNetns(ctx, p),
       'veth.create': (p) => createVeth(ctx, p),

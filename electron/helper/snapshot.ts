@@ -189,7 +189,6 @@ export class Snapshotter {
 
   private queryFile: string | null = null;
 
-
   private entries = new Map<string, NamespaceEntry>();
 
   /** The last listing's entry for a namespace id. */
@@ -224,7 +223,7 @@ export class Snapshotter {
   }
 
   private resolved(): Topology {
-    return { namespaces: resolveTopology([...this.cache.values()], (ns, ifname) => this.impairments.get(`${ns.root ? '' : ns.name ?? ns.id}/${ifname}`) ?? null) };
+    return { namespaces: resolveTopology([...this.cache.values()], (ns, ifname) => this.impairments.get(`${ns.root ? '' : (ns.name ?? ns.id)}/${ifname}`) ?? null) };
   }
 
   /**
@@ -290,7 +289,12 @@ export class Snapshotter {
     const groups = Math.min(PARENTS, named.length);
     const raw = (
       await Promise.all([
-        ...named.slice(0, groups).map((native, g) => this.queryGroup(native, named.filter((_, i) => i >= groups && (i - groups) % groups === g))),
+        ...named.slice(0, groups).map((native, g) =>
+          this.queryGroup(
+            native,
+            named.filter((_, i) => i >= groups && (i - groups) % groups === g),
+          ),
+        ),
         mapLimit(unnamed, PARALLEL_QUERIES, (e) => this.query(e)),
       ])
     ).flat();
@@ -350,7 +354,9 @@ export class Snapshotter {
     if (named) return named.plain ? { name: named.name } : { id: named.id };
     const link = root?.links.find((l) => l.linkNetnsid === nsid);
     if (!link || !root) return undefined;
-    const peer = resolveTopology([...this.cache.values()]).find((n) => n.root)?.links.find((l) => l.ifname === link.ifname)?.peer;
+    const peer = resolveTopology([...this.cache.values()])
+      .find((n) => n.root)
+      ?.links.find((l) => l.ifname === link.ifname)?.peer;
     return peer ? { id: peer.namespaceId } : undefined;
   }
 

@@ -1,17 +1,19 @@
 // The Electron side of the helper: one supervised helper at a time, in lab or
-// host mode, and the app.* methods the main process answers itself.
-import { ErrorCode, RpcError, type HelperMode, type HelperStatus, type NotificationName } from '../../shared/protocol';
+// host mode, reached through the same router as the web bridge (one allowlist,
+// the same caps), and the app.* methods the main process answers itself.
+import { ErrorCode, NOTIFICATION_NAMES, RpcError, type HelperMode, type HelperStatus, type NotificationName } from '../../shared/protocol';
 import { RpcClient } from '../../shared/rpc-client';
 import { checkParams, isAppMethodName } from '../../shared/schemas';
 import { helperLaunch, LaunchError, type LaunchContext } from '../bridge/launch';
+import { RpcRouter } from '../bridge/router';
 import { HelperSupervisor } from '../bridge/supervisor';
 
 /** How long a host-mode start may take: the password dialog waits for a person. */
 const HOST_START_MS = 120_000;
-const RELAYED: NotificationName[] = ['command', 'topology', 'ping.reply', 'ping.message', 'ping.done', 'capture.packet', 'capture.done', 'terminal.data', 'terminal.exit'];
 
 export class HelperHost {
   readonly supervisor: HelperSupervisor;
+  /** The window's end of the router: raw JSON-RPC lines in, replies and the protocol's notifications out. */
   private readonly client: RpcClient;
 
   constructor(
@@ -20,15 +22,11 @@ export class HelperHost {
     log?: (line: string) => void,
   ) {
     this.supervisor = new HelperSupervisor('lab', helperLaunch('lab', ctx), log);
-    this.client = new RpcClient((text) => {
-      if (!this.supervisor.send(text)) throw new Error(`the helper is ${this.supervisor.status.state}`);
-    });
-    this.supervisor.on('message', (text) => this.client.receive(text));
-    this.supervisor.on('status', (status) => {
-      if (status.state !== 'ready') this.client.disconnect(status.message ?? status.state);
-      this.notify('helper.status', status);
-    });
-    for (const name of RELAYED) this.client.on(name, (params) => this.notify(name, params));
+    const router = new RpcRouter(this.supervisor);
+    let link: { receive(text: string): void } | null = null;
+    this.client = new RpcClient((text) => link?.receive(text));
+    for (const name of NOTIFICATION_NAMES) this.client.on(name, (params) => this.notify(name, params));
+    link = router.attach({ send: (text) => this.client.receive(text) });
   }
 
   get mode(): HelperMode {
@@ -53,6 +51,7 @@ export class HelperHost {
       }
       return this.setMode(checked.value.mode);
     }
+    // The router checks the method against the protocol, caps calls in flight and fails them when the helper goes.
     return this.client.call(method as 'snapshot', params as Record<string, never>);
   }
 

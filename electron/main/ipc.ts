@@ -1,8 +1,8 @@
-// The relay between the renderer and the helper: only the protocol's methods,
-// only from the app's own pages, answered as {result} | {error} envelopes.
-import type { Envelope, NotificationName } from '../../shared/protocol';
-import { ErrorCode, NOTIFICATION_NAMES, RpcError } from '../../shared/protocol';
-import { isMethodName } from '../../shared/schemas';
+// The relay between the renderer and the helper: only from the app's own pages,
+// answered as {result} | {error} envelopes. Which methods pass is the router's
+// one allowlist (electron/bridge/router.ts), as for the web bridge.
+import type { Envelope } from '../../shared/protocol';
+import { ErrorCode, RpcError } from '../../shared/protocol';
 
 export const CALL_CHANNEL = 'netns:call';
 export const NOTIFY_CHANNEL = 'netns:notify';
@@ -28,9 +28,7 @@ export async function relayCall(frameUrl: string | undefined, method: unknown, p
   if (!trustedSender(frameUrl)) {
     return { error: { code: ErrorCode.InvalidRequest, message: 'Refused: the request did not come from the app.' } };
   }
-  if (!isMethodName(method)) {
-    return { error: { code: ErrorCode.MethodNotFound, message: `Method not found: ${String(method)}` } };
-  }
+  if (typeof method !== 'string') return { error: { code: ErrorCode.InvalidRequest, message: 'Invalid request: the method must be a string.' } };
   try {
     return { result: await helper.call(method, params) };
   } catch (error) {
@@ -39,6 +37,3 @@ export async function relayCall(frameUrl: string | undefined, method: unknown, p
   }
 }
 
-export function isNotificationName(name: unknown): name is NotificationName {
-  return typeof name === 'string' && (NOTIFICATION_NAMES as readonly string[]).includes(name);
-}

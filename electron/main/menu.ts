@@ -51,7 +51,10 @@ export function menuTemplate(actions: MenuActions, dev: boolean): MenuItemConstr
     },
     {
       label: 'Help',
-      submenu: [{ label: 'Documentation', click: () => actions.openDocs() }, { label: 'About Netns Explorer', click: () => actions.about() }],
+      submenu: [
+        { label: 'Documentation', click: () => actions.openDocs() },
+        { label: 'About Netns Explorer', click: () => actions.about() },
+      ],
     },
   ];
 }

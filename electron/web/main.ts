@@ -112,16 +112,24 @@ function main(): void {
   }
   if (flags.mode === 'host') {
     if (process.geteuid?.() !== 0) {
-      process.stderr.write('netns-explorer web: --host changes the machine\'s real network and needs root; run it as root or use --lab.\n');
+      process.stderr.write("netns-explorer web: --host changes the machine's real network and needs root; run it as root or use --lab.\n");
       process.exit(4);
     }
-    process.stderr.write('netns-explorer web: WARNING: host mode over the web. Anyone with the URL (token included) can change this machine\'s network as root.\n');
+    process.stderr.write("netns-explorer web: WARNING: host mode over the web. Anyone with the URL (token included) can change this machine's network as root.\n");
   }
   const token = randomBytes(24).toString('base64url');
   const supervisor = new HelperSupervisor(
     flags.mode,
     // Host mode here was checked to run as root above, so no pkexec is ever needed.
-    helperLaunch(flags.mode, { node: process.execPath, helperScript: join(OUT, 'helper', 'helper.mjs'), uid: process.geteuid?.() ?? 0, pkexec: null, launcher: null, appImage: false, env: process.env }),
+    helperLaunch(flags.mode, {
+      node: process.execPath,
+      helperScript: join(OUT, 'helper', 'helper.mjs'),
+      uid: process.geteuid?.() ?? 0,
+      pkexec: null,
+      launcher: null,
+      appImage: false,
+      env: process.env,
+    }),
   );
   const router = new RpcRouter(supervisor);
   let hosts = new Set<string>();
@@ -169,11 +177,7 @@ function main(): void {
     socket.on('error', () => undefined);
     try {
       const where = target(request);
-      const allowed =
-        where?.path === '/rpc' &&
-        hosts.has(request.headers.host ?? '') &&
-        origins.has(request.headers.origin ?? '') &&
-        tokenMatches(token, where.token);
+      const allowed = where?.path === '/rpc' && hosts.has(request.headers.host ?? '') && origins.has(request.headers.origin ?? '') && tokenMatches(token, where.token);
       if (!allowed) {
         socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
         return;

@@ -1,15 +1,5 @@
 // Picks the transport: Electron's preload bridge when present, else the web bridge.
-import {
-  ErrorCode,
-  RpcError,
-  type Envelope,
-  type MethodName,
-  type MethodParams,
-  type MethodResult,
-  type NetnsClient,
-  type NotificationName,
-  type Notifications,
-} from '../../shared/protocol';
+import { ErrorCode, RpcError, type Envelope, type MethodName, type MethodParams, type MethodResult, type NetnsClient, type NotificationName, type Notifications } from '../../shared/protocol';
 import { connectWebSocket } from './websocket';
 
 /** What the Electron preload exposes on window.netnsExplorer. */

@@ -1,6 +1,6 @@
 // What the canvas shows of the graph: a text filter, a focus on one namespace
 // and its neighbours, unconnected interfaces hidden, cards collapsed. Pure.
-import type { CableView, GraphView, NamespaceView, PortView } from './model';
+import type { CableView, GraphView, NamespaceView, PortView } from '../model/graph';
 
 export interface GraphFilter {
   /** Matches namespace names, interface names and kinds, and addresses. */

@@ -1,6 +1,6 @@
 // Where cards go: ELK's layered layout the first time, then new cards are
 // placed beside their neighbours without moving anything already placed.
-import type { NamespaceView } from './model';
+import type { NamespaceView, XY } from '../model/graph';
 
 export interface Box {
   id: string;
@@ -8,10 +8,6 @@ export interface Box {
   height: number;
   /** Vertical centre of each port row, by ifname, so ELK can order cards by cable. */
   rows?: Record<string, number>;
-}
-export interface XY {
-  x: number;
-  y: number;
 }
 export interface Edge {
   source: string;
@@ -107,8 +103,7 @@ export async function layoutAll(boxes: readonly Box[], edges: readonly Edge[]): 
   return new Map((graph.children ?? []).map((c) => [c.id, { x: c.x ?? 0, y: c.y ?? 0 }]));
 }
 
-const overlaps = (a: XY & Box, b: XY & Box) =>
-  a.x < b.x + b.width + GAP_X / 2 && b.x < a.x + a.width + GAP_X / 2 && a.y < b.y + b.height + GAP_Y / 2 && b.y < a.y + a.height + GAP_Y / 2;
+const overlaps = (a: XY & Box, b: XY & Box) => a.x < b.x + b.width + GAP_X / 2 && b.x < a.x + a.width + GAP_X / 2 && a.y < b.y + b.height + GAP_Y / 2 && b.y < a.y + a.height + GAP_Y / 2;
 
 /** Positions for `fresh` boxes, next to a placed neighbour when they have one, never overlapping. */
 export function placeNew(fresh: readonly Box[], placed: ReadonlyMap<string, XY & Box>, edges: readonly Edge[]): Map<string, XY> {

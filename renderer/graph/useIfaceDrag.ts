@@ -2,7 +2,7 @@
 // A plain pointer gesture: press, move past a few pixels, release over a card.
 import { moveInterface } from '../actions';
 import { useUi } from '../stores/ui';
-import type { PortView } from './model';
+import type { PortView } from '../model/graph';
 
 const THRESHOLD_PX = 5;
 

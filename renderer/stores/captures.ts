@@ -1,10 +1,7 @@
 // Captures: packets as they arrive, per capture, until cleared.
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import { namespaceLabel } from '../../shared/model';
-import { RpcError, type CaptureDone, type CapturePacket } from '../../shared/protocol';
-import { useClient } from '../client/current';
-import { useTopology } from './topology';
+import type { CaptureDone, CapturePacket } from '../../shared/protocol';
 import { useUi } from './ui';
 
 /** Packets kept per capture in the list; the pcap keeps them all. */
@@ -43,47 +40,13 @@ export const useCaptures = defineStore('captures', () => {
     if (done.reason !== 'stopped') useUi().toast('info', `Capture on ${capture.label} ended`, `${done.reason} (${done.packets} packets).`);
   }
 
-  async function start(namespaceId: string, ifname: string, filter: string): Promise<boolean> {
-    const topology = useTopology();
-    const ns = topology.byId(namespaceId);
-    if (!ns) return false;
-    try {
-      const { captureId } = await useClient().call('capture.start', { ...topology.whereOf(namespaceId), ifname, ...(filter ? { filter } : {}) });
-      list.value.push({ id: captureId, namespaceId, ifname, label: `${namespaceLabel(ns)}/${ifname}`, filter, packets: [], total: 0, done: null });
-      selectedId.value = captureId;
-      const ui = useUi();
-      ui.bottomTab = 'packets';
-      ui.logOpen = true;
-      return true;
-    } catch (error) {
-      useUi().toast('error', `Could not capture on ${ifname}`, error instanceof RpcError ? error.message : String(error));
-      return false;
-    }
-  }
-
-  async function stop(id: string): Promise<void> {
-    try {
-      await useClient().call('capture.stop', { captureId: id });
-    } catch (error) {
-      useUi().toast('error', 'Could not stop the capture', error instanceof Error ? error.message : String(error));
-    }
-  }
-
-  async function save(id: string, path: string): Promise<void> {
-    try {
-      const result = await useClient().call('capture.save', { captureId: id, path });
-      useUi().toast('success', 'Capture saved', `${result.path} — open it with Wireshark or tcpdump -r.`);
-    } catch (error) {
-      useUi().toast('error', 'Could not save the capture', error instanceof Error ? error.message : String(error));
-    }
-  }
-
-  async function wireshark(id: string): Promise<void> {
-    try {
-      await useClient().call('capture.wireshark', { captureId: id });
-    } catch (error) {
-      useUi().toast('error', 'Could not open Wireshark', error instanceof Error ? error.message : String(error));
-    }
+  /** A capture the helper has started: its packets are listed, and the packets tab comes forward. */
+  function add(id: string, namespaceId: string, ifname: string, label: string, filter: string): void {
+    list.value.push({ id, namespaceId, ifname, label, filter, packets: [], total: 0, done: null });
+    selectedId.value = id;
+    const ui = useUi();
+    ui.bottomTab = 'packets';
+    ui.logOpen = true;
   }
 
   function clear(id: string): void {
@@ -96,5 +59,5 @@ export const useCaptures = defineStore('captures', () => {
     if (selectedId.value === id) selectedId.value = null;
   }
 
-  return { list, selected, selectedId, running, onPacket, onDone, start, stop, save, wireshark, clear, remove };
+  return { list, selected, selectedId, running, onPacket, onDone, add, clear, remove };
 });

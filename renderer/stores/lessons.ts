@@ -1,7 +1,7 @@
 // The lessons panel: shipped and opened lessons, which steps are done, and "do it for me".
 import { defineStore } from 'pinia';
 import { computed, ref, watch } from 'vue';
-import { callsOf, parseLesson, satisfied, type Lesson } from '../../shared/lesson';
+import { parseLesson, satisfied, type Lesson } from '../../shared/lesson';
 import { TopologyFileError } from '../../shared/topology-file';
 import { usePings } from './pings';
 import { useTopology } from './topology';
@@ -55,26 +55,5 @@ export const useLessons = defineStore('lessons', () => {
     }
   }
 
-  /** Runs a step's calls through the RPC, each visible in the command log; pings go through the Ping panel. */
-  async function doStep(index: number): Promise<void> {
-    const step = current.value?.steps[index];
-    if (!step || running.value) return;
-    running.value = true;
-    const topology = useTopology();
-    try {
-      for (const { method, params } of callsOf(step)) {
-        if (method === 'ping.start') {
-          const p = params as { namespace?: string | null; target: string; count?: number; intervalMs?: number };
-          const from = topology.byName(p.namespace ?? null);
-          if (from) await usePings().start(from.id, p.target, p.count ?? 3, p.intervalMs ?? 1000);
-          continue;
-        }
-        if ((await topology.request(method, params, `Step "${step.title}" failed`)) === undefined) return;
-      }
-    } finally {
-      running.value = false;
-    }
-  }
-
-  return { lessons, current, currentId, ticked, nextStep, complete, running, start, open, doStep };
+  return { lessons, current, currentId, ticked, nextStep, complete, running, start, open };
 });

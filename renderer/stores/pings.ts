@@ -3,10 +3,6 @@ import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import type { PingRecord } from '../../shared/lesson';
 import type { PingDone, PingReply } from '../../shared/protocol';
-import { RpcError } from '../../shared/protocol';
-import { useClient } from '../client/current';
-import { cablesOnPath, ownerOfAddress } from '../graph/model';
-import { useTopology } from './topology';
 import { useUi } from './ui';
 
 export interface PingLine {
@@ -52,36 +48,27 @@ export const usePings = defineStore('pings', () => {
     if (from.value) history.value.push({ fromId: from.value, target: target.value, received: result.received });
   }
 
-  async function start(namespaceId: string, address: string, count: number, intervalMs = 1000): Promise<void> {
-    const topology = useTopology();
-    const ns = topology.byId(namespaceId);
-    if (!ns) return;
+  /** A new ping from `namespaceId`: earlier output goes, and the cables on its way are known. */
+  function begin(namespaceId: string, address: string, cables: string[]): void {
     lines.value = [];
     done.value = null;
     pingId.value = null;
     early = [];
     from.value = namespaceId;
     target.value = address;
-    const owner = ownerOfAddress(topology.namespaces, address);
-    path.value = owner ? cablesOnPath(topology.graph.cables, namespaceId, owner.id) : [];
-    try {
-      const result = await useClient().call('ping.start', { ...topology.whereOf(ns.id), target: address, count, intervalMs });
-      pingId.value = result.pingId;
-      for (const replay of early.splice(0)) replay();
-    } catch (error) {
-      pingId.value = null;
-      useUi().toast('error', 'Ping did not start', error instanceof RpcError ? error.message : String(error));
-    }
+    path.value = cables;
   }
 
-  async function stop(): Promise<void> {
-    if (!pingId.value || done.value) return;
-    try {
-      await useClient().call('ping.stop', { pingId: pingId.value });
-    } catch (error) {
-      useUi().toast('error', 'Could not stop the ping', error instanceof Error ? error.message : String(error));
-    }
+  /** The helper's id for it: output that came before the id is replayed. */
+  function started(id: string): void {
+    pingId.value = id;
+    for (const replay of early.splice(0)) replay();
   }
 
-  return { pingId, from, target, lines, done, running, path, history, start, stop, onReply, onMessage, onDone };
+  function failed(): void {
+    pingId.value = null;
+    early = [];
+  }
+
+  return { pingId, from, target, lines, done, running, path, history, begin, started, failed, onReply, onMessage, onDone };
 });

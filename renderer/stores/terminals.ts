@@ -3,9 +3,6 @@ import { FitAddon } from '@xterm/addon-fit';
 import { Terminal } from '@xterm/xterm';
 import { defineStore } from 'pinia';
 import { markRaw, ref } from 'vue';
-import { namespaceLabel } from '../../shared/model';
-import { RpcError } from '../../shared/protocol';
-import { useClient } from '../client/current';
 import { PingSpotter } from '../terminal-pings';
 import { usePings } from './pings';
 import { useTopology } from './topology';
@@ -62,48 +59,49 @@ export const useTerminals = defineStore('terminals', () => {
     tab.term.write(`\r\n\x1b[2m[shell ended, exit ${exitCode}]\x1b[0m\r\n`);
   }
 
-  async function open(namespaceId: string): Promise<void> {
-    const topology = useTopology();
-    const ns = topology.byId(namespaceId);
-    if (!ns) return;
+  /** The view of a terminal being opened: output that arrives before its id is known is kept for it. */
+  function prepare(): { term: Terminal; fit: FitAddon } {
     const term = markRaw(new Terminal({ fontFamily: "'DejaVu Sans Mono', monospace", fontSize: 13, theme: theme(), cursorBlink: true, scrollback: 5000 }));
     const fit = markRaw(new FitAddon());
     term.loadAddon(fit);
     opening++;
-    try {
-      const { terminalId } = await useClient().call('terminal.open', { ...topology.whereOf(namespaceId), cols: 100, rows: 12 });
-      const tab: TerminalTab = { id: terminalId, label: namespaceLabel(ns), namespaceId, pings: markRaw(new PingSpotter()), term, fit, exited: null };
-      term.onData((data) => void useClient().call('terminal.write', { terminalId, data }).catch(() => undefined));
-      tabs.value.push(tab);
-      activeId.value = terminalId;
-      for (const data of early.get(terminalId) ?? []) onData(terminalId, data);
-      early.clear();
-      const ui = useUi();
-      ui.bottomTab = 'terminal';
-      ui.logOpen = true;
-    } catch (error) {
-      term.dispose();
-      useUi().toast('error', 'Could not open a terminal', error instanceof RpcError ? error.message : String(error));
-    } finally {
-      opening--;
-    }
+    return { term, fit };
   }
 
-  async function resize(tab: TerminalTab): Promise<void> {
+  function abandon(view: { term: Terminal }): void {
+    opening--;
+    view.term.dispose();
+  }
+
+  /** The shell the helper opened: a tab of its own, keystrokes sent through `write`. */
+  function add(id: string, label: string, namespaceId: string, view: { term: Terminal; fit: FitAddon }, write: (data: string) => void): void {
+    opening--;
+    const tab: TerminalTab = { id, label, namespaceId, pings: markRaw(new PingSpotter()), term: view.term, fit: view.fit, exited: null };
+    view.term.onData(write);
+    tabs.value.push(tab);
+    activeId.value = id;
+    for (const data of early.get(id) ?? []) onData(id, data);
+    early.clear();
+    const ui = useUi();
+    ui.bottomTab = 'terminal';
+    ui.logOpen = true;
+  }
+
+  /** Fits the tab to its panel; the new size when it changed and the shell still runs. */
+  function fit(tab: TerminalTab): { cols: number; rows: number } | null {
     const before = [tab.term.cols, tab.term.rows];
     tab.fit.fit();
-    if (tab.exited !== null || (before[0] === tab.term.cols && before[1] === tab.term.rows && tab.term.cols > 0)) return;
-    await useClient().call('terminal.resize', { terminalId: tab.id, cols: Math.max(10, tab.term.cols), rows: Math.max(4, tab.term.rows) }).catch(() => undefined);
+    if (tab.exited !== null || (before[0] === tab.term.cols && before[1] === tab.term.rows && tab.term.cols > 0)) return null;
+    return { cols: Math.max(10, tab.term.cols), rows: Math.max(4, tab.term.rows) };
   }
 
-  async function close(id: string): Promise<void> {
+  function remove(id: string): void {
     const tab = tabs.value.find((t) => t.id === id);
     if (!tab) return;
-    if (tab.exited === null) await useClient().call('terminal.close', { terminalId: id }).catch(() => undefined);
     tab.term.dispose();
     tabs.value = tabs.value.filter((t) => t.id !== id);
     if (activeId.value === id) activeId.value = tabs.value.at(-1)?.id ?? null;
   }
 
-  return { tabs, activeId, onData, onExit, open, resize, close };
+  return { tabs, activeId, onData, onExit, prepare, abandon, add, fit, remove };
 });

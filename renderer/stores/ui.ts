@@ -1,7 +1,7 @@
 // View state: selection, card positions, the veth drag, toasts and dialogs.
 import { defineStore } from 'pinia';
 import { ref, shallowRef, watch } from 'vue';
-import type { XY } from '../graph/layout';
+import type { XY } from '../model/graph';
 
 export type Selection = { type: 'netns'; id: string } | { type: 'iface'; namespaceId: string; ifname: string } | null;
 
@@ -96,5 +96,32 @@ export const useUi = defineStore('ui', () => {
     asked?.cancel?.();
   }
 
-  return { selection, positions, drag, toasts, dialog, vethDefaults, confirm, logOpen, highlighted, fitRequests, compact, bottomTab, sideTab, pictureRequest, cableMenu, pulses, filterText, focusId, hideUnconnected, staleOnly, collapsed, pulse, toast, dismiss, ask, decline };
+  return {
+    selection,
+    positions,
+    drag,
+    toasts,
+    dialog,
+    vethDefaults,
+    confirm,
+    logOpen,
+    highlighted,
+    fitRequests,
+    compact,
+    bottomTab,
+    sideTab,
+    pictureRequest,
+    cableMenu,
+    pulses,
+    filterText,
+    focusId,
+    hideUnconnected,
+    staleOnly,
+    collapsed,
+    pulse,
+    toast,
+    dismiss,
+    ask,
+    decline,
+  };
 });

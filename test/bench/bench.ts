@@ -31,15 +31,16 @@ async function build(client: NetnsClient, n: number): Promise<void> {
   }
 }
 
-/** Waits until the helper has started no process for a second: the build's own events are read. */
-async function settle(helper: HelperHandle): Promise<void> {
+/** Waits until the helper has started no process for `quietMs` (a second by default): earlier events are read. Resolves to the count. */
+async function settle(helper: HelperHandle, quietMs = 1000): Promise<number> {
   let last = -1;
   for (let i = 0; i < 120; i++) {
     const now = (await helper.client.call('helper.stats', {})).processesStarted;
-    if (now === last) return;
+    if (now === last) return now;
     last = now;
-    await new Promise((r) => setTimeout(r, 1000));
+    await new Promise((r) => setTimeout(r, quietMs));
   }
+  return last;
 }
 
 async function labShell(helperPid: number, script: string): Promise<number> {
@@ -55,6 +56,12 @@ interface EngineFigures {
   shellMs: number;
   processesPerSnapshot: number;
   processesPerEvent: number;
+  /** One addr.add as the UI sends it, its ip monitor echo included. */
+  processesPerClick: number;
+  /** The same click as the renderer used to follow it: a full snapshot after each call. */
+  processesPerClickBefore: number;
+  /** Reset: deleting every namespace, one call each, as the UI's Reset does. */
+  resetProcesses: number;
   p50: number;
   p95: number;
   peakRssMb: number;
@@ -105,6 +112,15 @@ async function engine(n: number): Promise<EngineFigures> {
   after = await helper.client.call('helper.stats', {});
   const processesPerEvent = (after.processesStarted - before.processesStarted) / EVENTS;
 
+  // One click: an address added to a host veth, as the inspector sends it; then the old way, with a full snapshot after it.
+  let count = await settle(helper, 300);
+  await helper.client.call('addr.add', { ifname: 'vh0', cidr: '10.250.0.1/24' });
+  const processesPerClick = (await settle(helper, 300)) - count;
+  count = await settle(helper, 300);
+  await helper.client.call('addr.add', { ifname: 'vh0', cidr: '10.250.1.1/24' });
+  await helper.client.call('snapshot', {});
+  const processesPerClickBefore = (await settle(helper, 300)) - count;
+
   // The alternative to nsids: one `ip monitor` per namespace. What would they weigh?
   const monitors = Array.from({ length: n }, (_, i) => {
     const [cmd, ...args] = labExecArgv(pid, ['ip', '-n', `b${i}`, 'monitor', 'link', 'address', 'route']);
@@ -114,9 +130,17 @@ async function engine(n: number): Promise<EngineFigures> {
   const monitorRss = rssOfMonitors();
   for (const m of monitors) m.kill();
 
+  // Reset, last: it empties the lab.
+  count = await settle(helper, 300);
+  for (let i = 0; i < n; i++) await helper.client.call('netns.delete', { name: `b${i}` });
+  const resetProcesses = (await settle(helper, 300)) - count;
+
   await helper.close();
   return {
     n,
+    processesPerClick,
+    processesPerClickBefore,
+    resetProcesses,
     snapshotMs: median(snapshots),
     shellMs,
     processesPerSnapshot,
@@ -217,6 +241,10 @@ async function main(): Promise<void> {
       (e) =>
         `| ${e.n} | ${ms(e.snapshotMs)} | ${ms(e.shellMs)} | ${(e.snapshotMs / e.shellMs).toFixed(2)} | ${e.processesPerSnapshot} | ${e.processesPerEvent.toFixed(2)} | ${ms(e.p50)} | ${ms(e.p95)} | ${e.peakRssMb.toFixed(0)} MiB | ${e.n} processes, ${e.perNsMonitorsRssMb.toFixed(0)} MiB |`,
     ),
+    '',
+    '| namespaces | ip processes / click (≤ 3) | the same click followed by a snapshot, as the renderer did before | Reset: ip processes in all | per namespace (constant: linear) |',
+    '| --- | --- | --- | --- | --- |',
+    ...engines.map((e) => `| ${e.n} | ${e.processesPerClick} | ${e.processesPerClickBefore} | ${e.resetProcesses} | ${(e.resetProcesses / e.n).toFixed(1)} |`),
     '',
     '| namespaces | page load → graph drawn (≤ 1.5 s) | panning (≥ 30 fps) | dragging a card (≥ 30 fps) | worst frame |',
     '| --- | --- | --- | --- | --- |',

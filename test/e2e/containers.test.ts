@@ -24,8 +24,17 @@ describe('containers in the browser', () => {
   });
 
   it('cables it to the host, and selecting either end marks the other', async () => {
-    const label = (await page.locator('[data-testid="netns"]').filter({ hasText: /sleep, pid \d+/ }).locator('.title').textContent())?.trim() as string;
-    const id = (await page.locator('[data-testid="netns"]').filter({ hasText: /sleep, pid \d+/ }).getAttribute('data-ns-name')) as string;
+    const label = (
+      await page
+        .locator('[data-testid="netns"]')
+        .filter({ hasText: /sleep, pid \d+/ })
+        .locator('.title')
+        .textContent()
+    )?.trim() as string;
+    const id = (await page
+      .locator('[data-testid="netns"]')
+      .filter({ hasText: /sleep, pid \d+/ })
+      .getAttribute('data-ns-name')) as string;
     await app.newVethPair('vethc0', 'eth0', '', label);
     await app.iface(id, 'eth0').waitFor();
     await app.cable(`/vethc0 ${id}/eth0`).waitFor({ state: 'attached' });

@@ -21,20 +21,24 @@ beforeAll(() => {
 });
 
 describe('lessons in the browser', () => {
-  it.each(shipped.map((l) => [l.id, l] as const))('completes "%s" step by step', async (_id, lesson) => {
-    await page.locator('[data-tab="lessons"]').click();
-    if (await page.locator('[data-testid="lessons"] .head').count()) await page.getByRole('button', { name: '‹ Lessons' }).click();
-    await page.locator(`[data-lesson="${lesson.id}"]`).click();
-    for (let i = 0; i < lesson.steps.length; i++) {
-      const step = page.locator('[data-testid="lesson-step"]').nth(i);
-      await expect.poll(() => step.getAttribute('data-done')).toBe('false');
-      await page.locator('[data-action="hint"]').click();
-      expect(await page.locator('[data-testid="lessons"] .commands').textContent()).toBe(lesson.steps[i]?.commands.join('\n'));
-      await page.locator('[data-action="do-step"]').click();
-      // Pings take a moment: the step ticks when the kernel (or the ping) says so.
-      await expect.poll(() => step.getAttribute('data-done'), { timeout: 15_000 }).toBe('true');
-      if (app && i === 2 && lesson.id === 'docker') await screenshot(page, 'lesson-docker');
-    }
-    await page.locator('[data-testid="lesson-complete"]').waitFor();
-  }, 90_000);
+  it.each(shipped.map((l) => [l.id, l] as const))(
+    'completes "%s" step by step',
+    async (_id, lesson) => {
+      await page.locator('[data-tab="lessons"]').click();
+      if (await page.locator('[data-testid="lessons"] .head').count()) await page.getByRole('button', { name: '‹ Lessons' }).click();
+      await page.locator(`[data-lesson="${lesson.id}"]`).click();
+      for (let i = 0; i < lesson.steps.length; i++) {
+        const step = page.locator('[data-testid="lesson-step"]').nth(i);
+        await expect.poll(() => step.getAttribute('data-done')).toBe('false');
+        await page.locator('[data-action="hint"]').click();
+        expect(await page.locator('[data-testid="lessons"] .commands').textContent()).toBe(lesson.steps[i]?.commands.join('\n'));
+        await page.locator('[data-action="do-step"]').click();
+        // Pings take a moment: the step ticks when the kernel (or the ping) says so.
+        await expect.poll(() => step.getAttribute('data-done'), { timeout: 15_000 }).toBe('true');
+        if (app && i === 2 && lesson.id === 'docker') await screenshot(page, 'lesson-docker');
+      }
+      await page.locator('[data-testid="lesson-complete"]').waitFor();
+    },
+    90_000,
+  );
 });

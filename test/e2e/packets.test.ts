@@ -46,7 +46,10 @@ describe('capture in the browser', () => {
 
   it('stops the capture and saves it as a pcap that tcpdump reads', async () => {
     await page.locator('[data-action="stop-capture"]').click();
-    await page.locator('[data-testid="capture-panel"]').getByText(/ended: stopped, 6 packets/).waitFor();
+    await page
+      .locator('[data-testid="capture-panel"]')
+      .getByText(/ended: stopped, 6 packets/)
+      .waitFor();
     await page.locator('[data-action="save-capture"]').click();
     const path = join(mkdtempSync(join(tmpdir(), 'netns-explorer-e2e-')), 'veth1.pcap');
     await page.locator('#save-path').fill(path);

@@ -68,7 +68,10 @@ describe("the article's walkthrough in the browser", () => {
     expect(domCards).toEqual(snapshot.namespaces.map((n) => (n.root ? '' : n.name)).sort());
     for (const ns of snapshot.namespaces) {
       const attr = ns.root ? '' : (ns.name as string);
-      const domIfaces = await app.card(attr).locator('[data-testid="iface"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-ifname')).sort());
+      const domIfaces = await app
+        .card(attr)
+        .locator('[data-testid="iface"]')
+        .evaluateAll((els) => els.map((e) => e.getAttribute('data-ifname')).sort());
       expect(domIfaces).toEqual(ns.links.map((l) => l.ifname).sort());
       for (const link of ns.links) {
         for (const address of link.addresses.filter((a) => !a.startsWith('fe80:') && link.kind !== 'loopback')) {

@@ -26,7 +26,6 @@ afterAll(async () => {
   await helper.close();
 });
 
-
 describe('capture', () => {
   it('sees exactly the echo requests and replies of a 3-packet ping, and saves them as a pcap', async () => {
     const c = helper.client;
@@ -66,7 +65,12 @@ describe('capture', () => {
     const victim = join(dir, 'victim');
     writeFileSync(victim, 'precious');
     symlinkSync(victim, join(dir, 'link'));
-    for (const [path, why] of [[fifo, /not a regular file/], [join(dir, 'link'), /symbolic link/], ['/dev/null', /not a regular file/], [dir, /not a regular file/]] as const) {
+    for (const [path, why] of [
+      [fifo, /not a regular file/],
+      [join(dir, 'link'), /symbolic link/],
+      ['/dev/null', /not a regular file/],
+      [dir, /not a regular file/],
+    ] as const) {
       const error = await c.call('capture.save', { captureId, path }).catch((e: { message: string; data: { field: string } }) => e);
       expect(error, path).toMatchObject({ message: expect.stringMatching(why), data: { field: 'path' } });
     }
@@ -85,7 +89,10 @@ describe('capture', () => {
     const filter = 'icmp and (src host 10.1.1.2 or dst host 10.1.1.2)';
     const { captureId } = await c.call('capture.start', { namespace: 'netns1', ifname: 'veth1', filter });
     await c.call('capture.stop', { captureId });
-    const started = helper.notifications.filter((n) => n.method === 'command').map((n) => (n.params as { argv: string[] }).argv).find((argv) => argv.includes('tcpdump') && argv.includes(filter));
+    const started = helper.notifications
+      .filter((n) => n.method === 'command')
+      .map((n) => (n.params as { argv: string[] }).argv)
+      .find((argv) => argv.includes('tcpdump') && argv.includes(filter));
     expect(started?.at(-1)).toBe(filter);
     expect(started?.at(-2)).toBe('--');
     const bad = await rejection(c.call('capture.start', { ifname: 'veth0', filter: 'icmp and and' }));
@@ -149,7 +156,7 @@ describe('impairment', () => {
 });
 
 describe('capture.save in host mode, started through pkexec', () => {
-  it('writes the file as the user who asked, never with root\'s rights', async () => {
+  it("writes the file as the user who asked, never with root's rights", async () => {
     const host = await startHelper(['--host', '--reconcile-ms=0'], { PKEXEC_UID: '65534' }, PRIVATE_HOST);
     try {
       const c = host.client;

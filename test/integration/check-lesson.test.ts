@@ -38,7 +38,9 @@ steps:
 
 describe('check-lesson', () => {
   it('passes the shipped lessons', () => {
-    const shipped = readdirSync(`${ROOT}lessons`).filter((f) => f.endsWith('.yaml')).map((f) => `${ROOT}lessons/${f}`);
+    const shipped = readdirSync(`${ROOT}lessons`)
+      .filter((f) => f.endsWith('.yaml'))
+      .map((f) => `${ROOT}lessons/${f}`);
     const run = checkLesson(shipped);
     expect(run.stdout).toBe('');
     expect(run.status).toBe(0);
@@ -61,7 +63,10 @@ describe('check-lesson', () => {
   it('checks several files, and says which is broken and how', () => {
     const good = join(dir, 'good.yaml');
     const broken = join(dir, 'broken.yaml');
-    writeFileSync(good, 'id: ok\ntitle: T\nsummary: S\nsteps:\n  - title: t\n    text: t\n    commands: [ip netns add a]\n    do: [{ call: netns.create, params: { name: a } }]\n    check: { namespace: a }\n');
+    writeFileSync(
+      good,
+      'id: ok\ntitle: T\nsummary: S\nsteps:\n  - title: t\n    text: t\n    commands: [ip netns add a]\n    do: [{ call: netns.create, params: { name: a } }]\n    check: { namespace: a }\n',
+    );
     writeFileSync(broken, 'id: Bad Id\ntitle: T\nsummary: S\nsteps: [\n');
     const run = checkLesson([good, broken, join(dir, 'missing.yaml')]);
     expect(run.status).toBe(1);

@@ -88,7 +88,9 @@ describe.each([
 
     it('refuses an id that names no namespace, naming the field', async () => {
       await expect(helper.client.call('addr.add', { namespaceId: '12345', ifname: 'eth0', cidr: '10.0.0.1/8' })).rejects.toThrow(/no network namespace with id 12345/);
-      await expect(helper.client.call('addr.add', { namespace: 'x', namespaceId: '12345', ifname: 'eth0', cidr: '10.0.0.1/8' })).rejects.toThrow(/namespaceId: give namespace or namespaceId, not both/);
+      await expect(helper.client.call('addr.add', { namespace: 'x', namespaceId: '12345', ifname: 'eth0', cidr: '10.0.0.1/8' })).rejects.toThrow(
+        /namespaceId: give namespace or namespaceId, not both/,
+      );
     });
   });
 

@@ -18,7 +18,6 @@ afterAll(async () => {
 const ns = (t: Topology, name: string | null): Namespace | undefined => t.namespaces.find((n) => (name === null ? n.root : n.name === name));
 const names = (n: Namespace | undefined) => n?.links.map((l) => l.ifname).sort() ?? [];
 
-
 describe('moving interfaces', () => {
   it('refuses to move into a namespace that has the name already, and moves with rename', async () => {
     const c = helper.client;
@@ -81,7 +80,12 @@ describe('namespaces, bridges and peers', () => {
     }
     const bridge = ns(await c.call('snapshot', {}), 'br');
     expect(bridge?.links.find((l) => l.ifname === 'br0')?.kind).toBe('bridge');
-    expect(bridge?.links.filter((l) => l.master === 'br0').map((l) => l.ifname).sort()).toEqual(['port1', 'port2', 'port3']);
+    expect(
+      bridge?.links
+        .filter((l) => l.master === 'br0')
+        .map((l) => l.ifname)
+        .sort(),
+    ).toEqual(['port1', 'port2', 'port3']);
     await c.call('link.setMaster', { namespace: 'br', ifname: 'port3', master: null });
     const detached = ns(await c.call('snapshot', {}), 'br')?.links.find((l) => l.ifname === 'port3');
     expect(detached?.master).toBeNull();

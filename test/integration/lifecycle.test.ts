@@ -111,7 +111,7 @@ describe('host mode, in a private network namespace that plays the host (no pid 
     expect(await until(() => left().length === 0), `still running: ${left().join(', ')}`).toBe(true);
   }
 
-  it('names processes by the machine\'s pids, though the helper has a pid namespace of its own', async () => {
+  it("names processes by the machine's pids, though the helper has a pid namespace of its own", async () => {
     const helper = await startHelper(['--host', '--reconcile-ms=0'], {}, PRIVATE_HOST);
     const info = await helper.client.call('helper.info', {});
     expect(info.pid).toBe(servingHelper(helper.process.pid as number));

@@ -28,9 +28,44 @@ const named = (t: Topology, name: string): Namespace | undefined => t.namespaces
 
 /** Words ip link, ip address and ip route read as keywords (and abbreviations of them). */
 const IFNAME_KEYWORDS = [
-  'a', 'ad', 'add', 'address', 'addr', 'dev', 'down', 'up', 'type', 'name', 'help', 'h', 'master', 'nomaster',
-  'link', 'netns', 'mtu', 'alias', 'group', 'vf', 'peer', 'txqueuelen', 'qlen', 'arp', 'multicast', 'promisc',
-  'state', 'broadcast', 'brd', 'index', 'set', 'show', 'del', 'delete', 'change', 'via', 'src', 'table',
+  'a',
+  'ad',
+  'add',
+  'address',
+  'addr',
+  'dev',
+  'down',
+  'up',
+  'type',
+  'name',
+  'help',
+  'h',
+  'master',
+  'nomaster',
+  'link',
+  'netns',
+  'mtu',
+  'alias',
+  'group',
+  'vf',
+  'peer',
+  'txqueuelen',
+  'qlen',
+  'arp',
+  'multicast',
+  'promisc',
+  'state',
+  'broadcast',
+  'brd',
+  'index',
+  'set',
+  'show',
+  'del',
+  'delete',
+  'change',
+  'via',
+  'src',
+  'table',
 ];
 /** Words ip netns reads as subcommands. */
 const NETNS_KEYWORDS = ['add', 'delete', 'del', 'exec', 'list', 'ls', 'set', 'identify', 'pids', 'monitor', 'attach', 'help', 'up', 'a'];
@@ -78,7 +113,10 @@ describe('interface names that are ip keywords', () => {
     const { captureId } = await helper.client.call('capture.start', { ifname: 'up' });
     await helper.client.call('capture.stop', { captureId });
     // tc reads "dev NAME" too; a kernel without tbf says so, and that branch is checked instead.
-    const limited = await helper.client.call('netem.set', { ifname: 'up', rateKbit: 1000 }).then(() => null, (e: { code: number }) => e);
+    const limited = await helper.client.call('netem.set', { ifname: 'up', rateKbit: 1000 }).then(
+      () => null,
+      (e: { code: number }) => e,
+    );
     if (limited) expect(limited.code).toBe(ErrorCode.NotSupported);
     else {
       expect(host(await snapshot()).links.find((l) => l.ifname === 'up')?.impairment?.qdisc).toBe('tbf');
@@ -117,15 +155,7 @@ describe('namespace names that are ip netns keywords', () => {
 });
 
 describe('hostile /run/netns names made outside the app', () => {
-  const hostile = [
-    'zz sh -c "touch $NX_PWN0" #',
-    '$(touch $NX_PWN1)',
-    'x; touch $NX_PWN2 `touch $NX_PWN3`',
-    'all',
-    'two\nlines',
-    '\x1b[31mred\x1b[0m',
-    "it's `quoted`",
-  ];
+  const hostile = ['zz sh -c "touch $NX_PWN0" #', '$(touch $NX_PWN1)', 'x; touch $NX_PWN2 `touch $NX_PWN3`', 'all', 'two\nlines', '\x1b[31mred\x1b[0m', "it's `quoted`"];
   const python = existsSync('/usr/bin/python3');
 
   afterAll(() => {
@@ -150,7 +180,8 @@ describe('hostile /run/netns names made outside the app', () => {
       // A name that is not even UTF-8: bytes 0xff 0xfe.
       await helper.client.call('netns.create', { name: 'srcbytes' });
       const [program, ...args] = labExecArgv(helper.process.pid as number, [
-        'python3', '-c',
+        'python3',
+        '-c',
         "import os,subprocess; p=b'/run/netns/bin\\xff\\xfe'; open(p,'w').close(); subprocess.run([b'mount',b'--bind',b'/run/netns/srcbytes',p],check=True); subprocess.run(['umount','/run/netns/srcbytes'],check=True); os.remove('/run/netns/srcbytes')",
       ]);
       execFileSync(program as string, args);

@@ -57,7 +57,18 @@ describe('topology files', () => {
     const inner = `set -e\nip link set lo up\n${scriptOf(saved)}\n${dump}`;
     const out = execFileSync(
       'unshare',
-      ['--user', '--map-root-user', '--mount', '--fork', '--kill-child', '--', 'bash', '-c', 'mount -t tmpfs tmpfs /run/netns 2>/dev/null || { mount -t tmpfs tmpfs /run && mkdir /run/netns; }; exec unshare --user --map-user=1000 --map-group=1000 --keep-caps --net --mount --pid --fork --mount-proc --kill-child -- bash -c "$0"', inner],
+      [
+        '--user',
+        '--map-root-user',
+        '--mount',
+        '--fork',
+        '--kill-child',
+        '--',
+        'bash',
+        '-c',
+        'mount -t tmpfs tmpfs /run/netns 2>/dev/null || { mount -t tmpfs tmpfs /run && mkdir /run/netns; }; exec unshare --user --map-user=1000 --map-group=1000 --keep-caps --net --mount --pid --fork --mount-proc --kill-child -- bash -c "$0"',
+        inner,
+      ],
       { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
     );
     const sections = out.split(/^=== (.*)$/m).slice(1);

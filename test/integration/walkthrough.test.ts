@@ -28,9 +28,7 @@ const link = (ns: Namespace, ifname: string): Link => {
 async function ping(namespace: string | null, target: string, count = 3): Promise<{ replies: number; done: PingDone }> {
   const { pingId } = await helper.client.call('ping.start', { namespace, target, count, intervalMs: 200 });
   const done = await helper.waitFor('ping.done', (d) => d.pingId === pingId, 15_000);
-  const replies = helper.notifications.filter(
-    (n) => n.method === 'ping.reply' && (n.params as { pingId: string }).pingId === pingId,
-  ).length;
+  const replies = helper.notifications.filter((n) => n.method === 'ping.reply' && (n.params as { pingId: string }).pingId === pingId).length;
   return { replies, done };
 }
 

@@ -162,7 +162,12 @@ describe('the web bridge under hostile input', () => {
     expect(await extra.closed).toBe(1013);
     for (const s of open.splice(1)) s.ws.close();
     const s = open[0] as Socket;
-    const calls = Array.from({ length: BRIDGE_LIMITS.maxInFlight + 6 }, () => s.client.call('snapshot', {}).then(() => 0, (e: { code: number; message: string }) => e));
+    const calls = Array.from({ length: BRIDGE_LIMITS.maxInFlight + 6 }, () =>
+      s.client.call('snapshot', {}).then(
+        () => 0,
+        (e: { code: number; message: string }) => e,
+      ),
+    );
     const outcomes = await Promise.all(calls);
     const refused = outcomes.filter((o): o is { code: number; message: string } => o !== 0);
     expect(refused.length).toBeGreaterThan(0);
@@ -171,7 +176,7 @@ describe('the web bridge under hostile input', () => {
     await alive();
   });
 
-  it('finishes the article\'s walkthrough over the same server afterwards', async () => {
+  it("finishes the article's walkthrough over the same server afterwards", async () => {
     const { client, ws } = await openSocket();
     const done = new Promise<{ received: number }>((resolve) => client.on('ping.done', resolve));
     await client.call('netns.create', { name: 'netns1' });

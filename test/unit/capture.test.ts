@@ -14,13 +14,18 @@ describe('tcpdump lines (-n -tt -e)', () => {
       length: 98,
       summary: 'ICMP echo request, id 40, seq 1, length 64',
     });
-    expect(parseTcpdumpLine('1795665684.1 aa:aa:aa:aa:aa:aa > bb:bb:bb:bb:bb:bb, ethertype IPv4 (0x0800), length 74: 10.1.1.2.45678 > 10.1.1.1.5001: Flags [S], seq 1, win 64240, length 0')).toMatchObject({
+    expect(
+      parseTcpdumpLine('1795665684.1 aa:aa:aa:aa:aa:aa > bb:bb:bb:bb:bb:bb, ethertype IPv4 (0x0800), length 74: 10.1.1.2.45678 > 10.1.1.1.5001: Flags [S], seq 1, win 64240, length 0'),
+    ).toMatchObject({
       protocol: 'TCP',
       src: '10.1.1.2:45678',
       dst: '10.1.1.1:5001',
       length: 74,
     });
-    expect(parseTcpdumpLine('1795665684.2 aa:aa:aa:aa:aa:aa > bb:bb:bb:bb:bb:bb, ethertype IPv4 (0x0800), length 60: 10.1.1.2.5353 > 10.1.1.1.53: 1+ A? example. (25)')).toMatchObject({ protocol: 'UDP', dst: '10.1.1.1:53' });
+    expect(parseTcpdumpLine('1795665684.2 aa:aa:aa:aa:aa:aa > bb:bb:bb:bb:bb:bb, ethertype IPv4 (0x0800), length 60: 10.1.1.2.5353 > 10.1.1.1.53: 1+ A? example. (25)')).toMatchObject({
+      protocol: 'UDP',
+      dst: '10.1.1.1:53',
+    });
     expect(parseTcpdumpLine('1795665684.3 aa:aa:aa:aa:aa:aa > ff:ff:ff:ff:ff:ff, ethertype ARP (0x0806), length 42: Request who-has 10.1.1.1 tell 10.1.1.2, length 28')).toMatchObject({
       protocol: 'ARP',
       src: '10.1.1.2',
@@ -65,7 +70,21 @@ describe('tcpdump argv', () => {
 describe('impairment argv', () => {
   it('uses netem for delay, jitter, loss and duplication, with its own rate', () => {
     expect(qdiscArgs('veth0', { delayMs: 100, jitterMs: 10, lossPercent: 5, duplicatePercent: 1, rateKbit: 1000 })).toEqual([
-      'qdisc', 'replace', 'dev', 'veth0', 'root', 'netem', 'delay', '100ms', '10ms', 'loss', '5%', 'duplicate', '1%', 'rate', '1000kbit',
+      'qdisc',
+      'replace',
+      'dev',
+      'veth0',
+      'root',
+      'netem',
+      'delay',
+      '100ms',
+      '10ms',
+      'loss',
+      '5%',
+      'duplicate',
+      '1%',
+      'rate',
+      '1000kbit',
     ]);
     expect(qdiscArgs('veth0', { lossPercent: 2.5 })).toEqual(['qdisc', 'replace', 'dev', 'veth0', 'root', 'netem', 'loss', '2.5%']);
     expect(qdiscArgs('veth0', { jitterMs: 5 })).toEqual(['qdisc', 'replace', 'dev', 'veth0', 'root', 'netem', 'delay', '0ms', '5ms']);

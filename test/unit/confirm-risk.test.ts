@@ -5,6 +5,7 @@ import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode, RpcError, type MethodName, type NetnsClient } from '../../shared/protocol';
 import { setClient } from '../../renderer/client/current';
+import { request } from '../../renderer/request';
 import { useTopology } from '../../renderer/stores/topology';
 import { useUi } from '../../renderer/stores/ui';
 
@@ -34,10 +35,10 @@ beforeEach(() => {
 const changes = () => calls.filter((c) => c.method !== 'snapshot');
 
 describe('a call the helper refuses as risky', () => {
-  it('asks with the helper\'s own words, and repeats it with confirmRisk on yes', async () => {
+  it("asks with the helper's own words, and repeats it with confirmRisk on yes", async () => {
     const topology = useTopology();
     const ui = useUi();
-    const result = topology.request('link.set', { ifname: 'eth0', up: false }, 'Could not bring eth0 down');
+    const result = request('link.set', { ifname: 'eth0', up: false }, 'Could not bring eth0 down');
     await expect.poll(() => ui.confirm?.body).toBe(RISK);
     expect(topology.busy).toBe(0);
     ui.confirm?.run();
@@ -50,9 +51,8 @@ describe('a call the helper refuses as risky', () => {
   });
 
   it('does nothing more when the user declines', async () => {
-    const topology = useTopology();
     const ui = useUi();
-    const result = topology.request('link.set', { ifname: 'eth0', up: false }, 'Could not bring eth0 down');
+    const result = request('link.set', { ifname: 'eth0', up: false }, 'Could not bring eth0 down');
     await expect.poll(() => ui.confirm).not.toBeNull();
     ui.decline();
     await expect(result).resolves.toBeUndefined();
@@ -61,10 +61,9 @@ describe('a call the helper refuses as risky', () => {
     expect(ui.toasts).toEqual([]);
   });
 
-  it('is not asked about twice, and other errors are toasts with ip\'s own message', async () => {
-    const topology = useTopology();
+  it("is not asked about twice, and other errors are toasts with ip's own message", async () => {
     const ui = useUi();
-    await expect(topology.request('addr.add', { ifname: 'eth0', cidr: '10.0.0.1/24' }, 'Could not add 10.0.0.1/24 to eth0')).resolves.toBeUndefined();
+    await expect(request('addr.add', { ifname: 'eth0', cidr: '10.0.0.1/24' }, 'Could not add 10.0.0.1/24 to eth0')).resolves.toBeUndefined();
     expect(ui.confirm).toBeNull();
     expect(ui.toasts.map((t) => [t.title, t.detail])).toEqual([['Could not add 10.0.0.1/24 to eth0', 'RTNETLINK answers: File exists']]);
   });

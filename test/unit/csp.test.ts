@@ -10,7 +10,12 @@ describe('the built renderer', () => {
     expect(existsSync(page), 'run npm run build first').toBe(true);
     const html = readFileSync(page, 'utf8');
     const policy = /<meta\s+http-equiv="Content-Security-Policy"\s+content="([^"]+)"/.exec(html)?.[1] ?? '';
-    const directives = Object.fromEntries(policy.split(';').map((d) => d.trim().split(/\s+/)).map(([name, ...values]) => [name, values]));
+    const directives = Object.fromEntries(
+      policy
+        .split(';')
+        .map((d) => d.trim().split(/\s+/))
+        .map(([name, ...values]) => [name, values]),
+    );
     expect(directives['default-src']).toEqual(["'self'"]);
     expect(directives['script-src']).toEqual(["'self'"]);
     // Inline styles only: the terminal (xterm.js) sizes its cells with style elements. Never inline script.

@@ -48,11 +48,11 @@ describe('IPC relay', () => {
     expect(trustedSender(undefined)).toBe(false);
   });
 
-  it('forwards protocol methods and refuses the rest without reaching the helper', async () => {
+  it('forwards calls from the app, and refuses other frames without reaching the helper', async () => {
     expect(await relayCall('app://netns-explorer/', 'snapshot', {}, helper)).toEqual({ result: { echoed: 'snapshot' } });
     helper.call.mockClear();
-    expect(await relayCall('app://netns-explorer/', 'shell.exec', {}, helper)).toMatchObject({ error: { code: ErrorCode.MethodNotFound } });
     expect(await relayCall('https://evil.example/', 'snapshot', {}, helper)).toMatchObject({ error: { code: ErrorCode.InvalidRequest } });
+    expect(await relayCall('app://netns-explorer/', { toString: () => 'snapshot' }, {}, helper)).toMatchObject({ error: { code: ErrorCode.InvalidRequest } });
     expect(helper.call).not.toHaveBeenCalled();
   });
 
@@ -65,7 +65,15 @@ describe('IPC relay', () => {
 });
 
 describe('helper launch argv', () => {
-  const ctx = { node: '/opt/app/netns-explorer', helperScript: '/opt/app/resources/helper/helper.mjs', uid: 1000, pkexec: '/usr/bin/pkexec', launcher: '/opt/app/resources/netns-explorer-helper', appImage: false, env: {} };
+  const ctx = {
+    node: '/opt/app/netns-explorer',
+    helperScript: '/opt/app/resources/helper/helper.mjs',
+    uid: 1000,
+    pkexec: '/usr/bin/pkexec',
+    launcher: '/opt/app/resources/netns-explorer-helper',
+    appImage: false,
+    env: {},
+  };
   it('runs the lab as the user', () => {
     expect(helperLaunch('lab', ctx)).toMatchObject({ command: ctx.node, args: [ctx.helperScript, '--lab'] });
   });

@@ -63,7 +63,7 @@ describe('riskOf', () => {
     expect(risk('addr.del', { ifname: 'eth0', cidr: '192.0.2.10/24' })).toMatch(/ends the SSH session from 192\.0\.2\.99:50000/);
   });
 
-  it('judges a namespace deletion by the machine\'s veth ends it takes along', () => {
+  it("judges a namespace deletion by the machine's veth ends it takes along", () => {
     expect(namespaceDeletionRisk(facts, ['veth-up'])).toMatch(/destroys the machine's veth-up/);
     expect(namespaceDeletionRisk(facts, ['spare0'])).toBeNull();
   });
@@ -72,7 +72,15 @@ describe('riskOf', () => {
 describe('confirmRisk', () => {
   it('is accepted by exactly the guarded calls', () => {
     for (const method of ['link.set', 'link.move', 'link.delete', 'link.setMaster', 'route.del', 'addr.del', 'netem.set'] as const) {
-      const base = { 'link.set': { ifname: 'x', up: false }, 'link.move': { ifname: 'x', to: 'n' }, 'link.delete': { ifname: 'x' }, 'link.setMaster': { ifname: 'x', master: null }, 'route.del': { to: 'default' }, 'addr.del': { ifname: 'x', cidr: '10.0.0.1/24' }, 'netem.set': { ifname: 'x', lossPercent: 1 } }[method];
+      const base = {
+        'link.set': { ifname: 'x', up: false },
+        'link.move': { ifname: 'x', to: 'n' },
+        'link.delete': { ifname: 'x' },
+        'link.setMaster': { ifname: 'x', master: null },
+        'route.del': { to: 'default' },
+        'addr.del': { ifname: 'x', cidr: '10.0.0.1/24' },
+        'netem.set': { ifname: 'x', lossPercent: 1 },
+      }[method];
       expect(checkParams(method, { ...base, confirmRisk: true }).ok, method).toBe(true);
     }
     expect(checkParams('netns.delete', { name: 'n', confirmRisk: true }).ok).toBe(true);

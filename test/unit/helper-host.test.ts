@@ -16,6 +16,8 @@ writeFileSync(
 process.stderr.write('ready (' + process.argv[2] + ')\\n');
 createInterface({ input: process.stdin }).on('line', (line) => {
   const m = JSON.parse(line);
+  process.stdout.write(JSON.stringify({ jsonrpc: '2.0', method: 'command', params: { argv: [m.method] } }) + '\\n');
+  process.stdout.write(JSON.stringify({ jsonrpc: '2.0', method: 'not.a.notification', params: {} }) + '\\n');
   process.stdout.write(JSON.stringify({ jsonrpc: '2.0', id: m.id, result: { mode: process.argv[2] } }) + '\\n');
 });
 process.stdin.on('end', () => process.exit(0));
@@ -33,18 +35,21 @@ afterEach(async () => {
   await Promise.all(hosts.splice(0).map((h) => h.stop()));
 });
 
-function host(pkexec: string | null, appImage = false): { host: HelperHost; statuses: HelperStatus[] } {
+function host(pkexec: string | null, appImage = false): { host: HelperHost; statuses: HelperStatus[]; heard: string[] } {
   const statuses: HelperStatus[] = [];
+  const heard: string[] = [];
   const h = new HelperHost(
     { node: process.execPath, helperScript: helper, uid: 1000, pkexec, launcher: null, appImage, env: process.env },
-    (name, params) => name === 'helper.status' && statuses.push(params as HelperStatus),
+    (name, params) => {
+      heard.push(name);
+      if (name === 'helper.status') statuses.push(params as HelperStatus);
+    },
     () => undefined,
   );
   hosts.push(h);
   h.start();
-  return { host: h, statuses };
+  return { host: h, statuses, heard };
 }
-
 
 describe('switching to host mode', () => {
   it('falls back to lab mode, saying the dialog was dismissed (pkexec exit 126)', async () => {
@@ -85,6 +90,19 @@ describe('switching to host mode', () => {
     await h.supervisor.settled(5000);
     expect(await h.setMode('host')).toEqual({ mode: 'host' });
     expect(await h.call('snapshot', {})).toEqual({ mode: '--host' });
+  });
+});
+
+describe('calls from the window', () => {
+  it('go through the router: its allowlist, and only the protocol\'s notifications come back', async () => {
+    const { host: h, heard } = host(null);
+    await h.supervisor.settled(5000);
+    const refused = await rejection(h.call('shell.exec', {}));
+    expect(refused.code).toBe(ErrorCode.MethodNotFound);
+    expect(heard).not.toContain('command');
+    expect(await h.call('snapshot', {})).toEqual({ mode: '--lab' });
+    expect(heard).toContain('command');
+    expect(heard).not.toContain('not.a.notification');
   });
 });
 

@@ -36,7 +36,12 @@ const link = (ifname: string, over = {}) => ({ ifname, ifindex: 2, kind: 'veth' 
 const topology: Topology = {
   namespaces: [
     ns({ id: 'h', root: true, links: [link('veth0', { addresses: ['10.1.1.2/24'], peer: { namespaceId: 'n1', ifname: 'veth1' } })] }),
-    ns({ id: 'n1', name: 'netns1', links: [link('veth1', { up: false, peer: { namespaceId: 'h', ifname: 'veth0' } })], routes: [{ to: 'default', via: '10.1.1.2', dev: 'veth1', protocol: null, scope: null }] }),
+    ns({
+      id: 'n1',
+      name: 'netns1',
+      links: [link('veth1', { up: false, peer: { namespaceId: 'h', ifname: 'veth0' } })],
+      routes: [{ to: 'default', via: '10.1.1.2', dev: 'veth1', protocol: null, scope: null }],
+    }),
   ],
 };
 

@@ -43,7 +43,7 @@ describe('plain names', () => {
 });
 
 describe('the terminal prompt', () => {
-  it('turns prompt expansion off in bash and doubles the name\'s backslashes', () => {
+  it("turns prompt expansion off in bash and doubles the name's backslashes", () => {
     expect(shellArgv(80, 24, true).join(' ')).toContain('+O promptvars');
     expect(promptFor('$(touch x)', true)).toBe('[$(touch x)] \\w \\$ ');
     expect(promptFor('a\nb', true)).toBe('[a\\\\nb] \\w \\$ ');

@@ -102,11 +102,11 @@ describe('parseSnapshotProcess on a recorded snapshot group', () => {
 
 describe('parseProcNetTcp (recorded /proc/net/tcp and tcp6)', () => {
   it('lists every socket with both ends, its state and inode', () => {
-    const v4 = parseProcNetTcp(readFileSync(new URL("../fixtures/proc/net-tcp.txt", import.meta.url), "utf8"), false);
+    const v4 = parseProcNetTcp(readFileSync(new URL('../fixtures/proc/net-tcp.txt', import.meta.url), 'utf8'), false);
     expect(v4).toHaveLength(3);
     expect(v4[0]).toEqual({ local: '10.0.2.15:2222', remote: '0.0.0.0:0', established: false, inode: '139981' });
     expect(v4[1]).toEqual({ local: '10.0.2.15:2222', remote: '10.0.2.15:35756', established: true, inode: '139985' });
-    const v6 = parseProcNetTcp(readFileSync(new URL("../fixtures/proc/net-tcp6.txt", import.meta.url), "utf8"), true);
+    const v6 = parseProcNetTcp(readFileSync(new URL('../fixtures/proc/net-tcp6.txt', import.meta.url), 'utf8'), true);
     expect(v6[2]).toEqual({ local: '[fd00::15]:2222', remote: '[fd00::16]:34359', established: true, inode: '139986' });
   });
 });

@@ -23,7 +23,7 @@ function farEnds(ctx: Context, topology: Topology, victim: Namespace): { namespa
   return victim.links.flatMap((l) => {
     const owner = l.peer && l.peer.namespaceId !== victim.id ? topology.namespaces.find((n) => n.id === l.peer?.namespaceId) : undefined;
     if (!owner || !l.peer) return [];
-    return [{ namespace: target(ctx, { id: owner.id }), ifname: l.peer.ifname, label: `${owner.root ? '' : owner.name ?? owner.id}/${l.peer.ifname}` }];
+    return [{ namespace: target(ctx, { id: owner.id }), ifname: l.peer.ifname, label: `${owner.root ? '' : (owner.name ?? owner.id)}/${l.peer.ifname}` }];
   });
 }
 

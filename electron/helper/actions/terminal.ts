@@ -49,7 +49,7 @@ export class Terminals {
     const namespace = existingTarget(this.ctx, p.where);
     const terminalId = this.jobs.newId();
     const entry = 'id' in p.where ? this.ctx.snapshots.entry(p.where.id) : undefined;
-    const label = (entry?.root ? null : entry?.name ?? nsLabel(namespace)) ?? (this.ctx.mode === 'lab' ? 'lab host' : 'host');
+    const label = (entry?.root ? null : (entry?.name ?? nsLabel(namespace))) ?? (this.ctx.mode === 'lab' ? 'lab host' : 'host');
     // nsenter even for named namespaces: `ip netns exec` would give the shell a mount namespace of its own,
     // and namespaces it made with `ip netns add` would not be seen by the helper.
     const way = typeof namespace === 'string' ? { path: `/run/netns/${namespace}`, id: namespace } : namespace;

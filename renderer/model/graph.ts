@@ -2,6 +2,12 @@
 import type { Link, LinkKind, Namespace } from '../../shared/model';
 import { namespaceLabel } from '../../shared/model';
 
+/** A card's place on the canvas. */
+export interface XY {
+  x: number;
+  y: number;
+}
+
 export interface PortView {
   ifname: string;
   kind: LinkKind;
@@ -56,7 +62,7 @@ export interface GraphView {
   cables: CableView[];
 }
 
-export const nsAttr = (ns: Pick<Namespace, 'root' | 'name' | 'id'>): string => (ns.root ? '' : ns.name ?? ns.id);
+export const nsAttr = (ns: Pick<Namespace, 'root' | 'name' | 'id'>): string => (ns.root ? '' : (ns.name ?? ns.id));
 
 export const isLinkLocal = (cidr: string): boolean => cidr.toLowerCase().startsWith('fe80:');
 
@@ -173,7 +179,7 @@ export function cablesOnPath(cables: readonly CableView[], from: string, to: str
       previous.set(next, { ns: current, cable: cable.id });
       if (next === to) {
         const path: string[] = [];
-        for (let at = to; at !== from; ) {
+        for (let at = to; at !== from;) {
           const step = previous.get(at) as { ns: string; cable: string };
           path.push(step.cable);
           at = step.ns;
