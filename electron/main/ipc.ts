@@ -36,4 +36,3 @@ export async function relayCall(frameUrl: string | undefined, method: unknown, p
     return { error: { code: ErrorCode.Internal, message: error instanceof Error ? error.message : String(error) } };
   }
 }
-

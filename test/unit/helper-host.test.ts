@@ -94,7 +94,7 @@ describe('switching to host mode', () => {
 });
 
 describe('calls from the window', () => {
-  it('go through the router: its allowlist, and only the protocol\'s notifications come back', async () => {
+  it("go through the router: its allowlist, and only the protocol's notifications come back", async () => {
     const { host: h, heard } = host(null);
     await h.supervisor.settled(5000);
     const refused = await rejection(h.call('shell.exec', {}));
