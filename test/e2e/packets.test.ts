@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { screenshot } from '../support/web';
+import { hasNetem } from '../support/kernel';
 import { AppPage, browserSession } from './app-page';
 
 const session = browserSession();
@@ -60,11 +61,12 @@ describe('capture in the browser', () => {
     expect(read.trim().split('\n')).toHaveLength(6);
   });
 
-  it('says so when the kernel lacks netem, and shows a tbf rate limit on the cable', async () => {
+  it('shows a netem delay on the cable where the kernel has netem, says so where it does not, and shows a tbf rate limit', async () => {
     await app.select('', 'veth0');
     await page.locator('[aria-label="Delay in ms"]').fill('100');
     await page.locator('[data-action="impair"]').click();
-    await app.toast(/netem is not available in this kernel/).waitFor();
+    if (hasNetem()) await app.cable('/veth0 netns1/veth1').locator('.badge', { hasText: 'veth0: 100 ms' }).waitFor({ state: 'attached' });
+    else await app.toast(/netem is not available in this kernel/).waitFor();
     await page.locator('[aria-label="Delay in ms"]').fill('');
     await page.locator('[aria-label="Rate in kbit/s"]').fill('2000');
     await page.locator('[data-action="impair"]').click();

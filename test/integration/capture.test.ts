@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, type CapturePacket } from '../../shared/protocol';
 import { labExec, labExecArgv, PRIVATE_HOST, startHelper, type HelperHandle } from '../support/helper';
+import { hasNetem, hasQdisc } from '../support/kernel';
 import { rejection } from '../support/rejection';
 
 let helper: HelperHandle;
@@ -112,47 +113,61 @@ describe('capture', () => {
 });
 
 describe('impairment', () => {
-  it('says netem is missing from this kernel, and changes nothing', async () => {
+  const veth0 = async () => (await helper.client.call('snapshot', {})).namespaces.find((n) => n.root)?.links.find((l) => l.ifname === 'veth0');
+
+  it.runIf(hasNetem())('delays pings with netem where the kernel has it, shows it on the link, and clears it', async () => {
+    await helper.client.call('netem.set', { ifname: 'veth0', delayMs: 100, lossPercent: 0 });
+    expect((await veth0())?.impairment).toEqual({ qdisc: 'netem', settings: { delayMs: 100, lossPercent: 0 } });
+    const { pingId } = await helper.client.call('ping.start', { target: '10.1.1.1', count: 2, intervalMs: 200 });
+    const slow = await helper.waitFor('ping.done', (d) => d.pingId === pingId, 10_000);
+    expect(slow.rtt?.min).toBeGreaterThanOrEqual(100);
+    await helper.client.call('netem.clear', { ifname: 'veth0' });
+    expect((await veth0())?.impairment).toBeUndefined();
+  });
+
+  it.runIf(!hasNetem())('says netem is missing where the kernel lacks it, and changes nothing', async () => {
     const error = await rejection(helper.client.call('netem.set', { ifname: 'veth0', delayMs: 100, lossPercent: 5 }));
     expect(error.code).toBe(ErrorCode.NotSupported);
     expect(error.message).toMatch(/netem is not available in this kernel/);
-    const veth0 = (await helper.client.call('snapshot', {})).namespaces.find((n) => n.root)?.links.find((l) => l.ifname === 'veth0');
-    expect(veth0?.impairment).toBeUndefined();
+    expect((await veth0())?.impairment).toBeUndefined();
   });
 
-  it('slows a bulk transfer with a tbf rate limit, shows it on the link, and restores the rate when cleared', async () => {
-    const pid = helper.process.pid as number;
-    const node = process.execPath;
-    const serverScript = "require('net').createServer((s) => s.on('data', () => {}).on('end', () => s.end())).listen(5001, '10.1.1.1')";
-    const [cmd, ...args] = labExecArgv(pid, ['ip', 'netns', 'exec', 'netns1', node, '-e', serverScript]);
-    const server = spawn(cmd as string, args, { stdio: 'ignore' });
-    try {
-      const clientScript =
-        "const s = require('net').connect(5001, '10.1.1.1', () => { const t = Date.now(); s.end(Buffer.alloc(384 * 1024)); s.on('close', () => console.log(Date.now() - t)); }); s.resume();";
-      const transfer = () => Number(labExec(pid, [node, '-e', clientScript]).trim());
-      for (let i = 0; i < 50; i++) {
-        try {
-          transfer();
-          break;
-        } catch {
-          await new Promise((r) => setTimeout(r, 100));
+  it.runIf(hasQdisc('tbf', ['rate', '1mbit', 'burst', '32kbit', 'latency', '400ms']))(
+    'slows a bulk transfer with a tbf rate limit, shows it on the link, and restores the rate when cleared',
+    async () => {
+      const pid = helper.process.pid as number;
+      const node = process.execPath;
+      const serverScript = "require('net').createServer((s) => s.on('data', () => {}).on('end', () => s.end())).listen(5001, '10.1.1.1')";
+      const [cmd, ...args] = labExecArgv(pid, ['ip', 'netns', 'exec', 'netns1', node, '-e', serverScript]);
+      const server = spawn(cmd as string, args, { stdio: 'ignore' });
+      try {
+        const clientScript =
+          "const s = require('net').connect(5001, '10.1.1.1', () => { const t = Date.now(); s.end(Buffer.alloc(384 * 1024)); s.on('close', () => console.log(Date.now() - t)); }); s.resume();";
+        const transfer = () => Number(labExec(pid, [node, '-e', clientScript]).trim());
+        for (let i = 0; i < 50; i++) {
+          try {
+            transfer();
+            break;
+          } catch {
+            await new Promise((r) => setTimeout(r, 100));
+          }
         }
+        const free = transfer();
+        await helper.client.call('netem.set', { ifname: 'veth0', rateKbit: 1024 });
+        expect((await veth0())?.impairment).toEqual({ qdisc: 'tbf', settings: { rateKbit: 1024 } });
+        const limited = transfer();
+        await helper.client.call('netem.clear', { ifname: 'veth0' });
+        const restored = transfer();
+        // 384 KiB at 1 Mbit/s is about three seconds; unlimited it is a few milliseconds.
+        expect(limited).toBeGreaterThan(2000);
+        expect(limited).toBeGreaterThan(free * 5);
+        expect(restored).toBeLessThan(limited / 5);
+      } finally {
+        server.kill();
       }
-      const free = transfer();
-      await helper.client.call('netem.set', { ifname: 'veth0', rateKbit: 1024 });
-      const veth0 = (await helper.client.call('snapshot', {})).namespaces.find((n) => n.root)?.links.find((l) => l.ifname === 'veth0');
-      expect(veth0?.impairment).toEqual({ qdisc: 'tbf', settings: { rateKbit: 1024 } });
-      const limited = transfer();
-      await helper.client.call('netem.clear', { ifname: 'veth0' });
-      const restored = transfer();
-      // 384 KiB at 1 Mbit/s is about three seconds; unlimited it is a few milliseconds.
-      expect(limited).toBeGreaterThan(2000);
-      expect(limited).toBeGreaterThan(free * 5);
-      expect(restored).toBeLessThan(limited / 5);
-    } finally {
-      server.kill();
-    }
-  }, 30_000);
+    },
+    30_000,
+  );
 });
 
 describe('capture.save in host mode, started through pkexec', () => {
