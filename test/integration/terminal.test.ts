@@ -42,6 +42,12 @@ describe('terminal', () => {
     expect(out).toMatch(/\[netns1\]/);
   });
 
+  it('runs as an ordinary user of the lab, not as root, yet may change the lab', async () => {
+    const expected = process.getuid?.() === 0 ? 1000 : process.getuid?.();
+    expect(await typeAndWait('echo uid=$(id -u)\n', /uid=\d+\r?\n/)).toMatch(new RegExp(`uid=${expected}\\r?\\n`));
+    expect(await typeAndWait('ip link set lo up && echo lo-ok\n', /lo-ok\r?\n/)).toMatch(/lo-ok/);
+  });
+
   it('has the size it was opened with, and takes a new one', async () => {
     expect(await typeAndWait('stty size\n', /30 100/)).toMatch(/30 100/);
     await helper.client.call('terminal.resize', { terminalId, cols: 120, rows: 40 });

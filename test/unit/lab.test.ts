@@ -2,21 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hop1Argv, hop2Argv, initArgv, innerIdentity, userNamespaceBlocker } from '../../electron/helper/lab';
-import { namespacedArgv, commandError } from '../../electron/helper/ip';
+import { initArgv, innerIdentity, userNamespaceBlocker } from '../../electron/helper/lab';
+import { commandError } from '../../electron/helper/ip';
 import { ErrorCode } from '../../shared/protocol';
 
 describe('lab hops', () => {
-  const self = ['/usr/bin/node', '/app/helper.mjs'];
-  it('maps to root only for the mount hop, and to the user (non-zero) with caps in the lab', () => {
-    const options = { ...innerIdentity(1001, 1001), forward: ['--lab'] };
-    expect(hop1Argv(self, options)).toEqual(['unshare', '--user', '--map-root-user', '--mount', '--fork', '--kill-child', '--', ...self, '--lab', '--stage=mount']);
-    const hop2 = hop2Argv(self, options, ['/usr/bin/tini', '--']);
-    expect(hop2).toEqual(expect.arrayContaining(['--map-user=1001', '--map-group=1001', '--keep-caps', '--net', '--mount', '--pid', '--kill-child']));
-    expect(hop2).not.toContain('--map-root-user');
-    expect(hop2.slice(-2)).toEqual(['--lab', '--stage=run']);
-  });
-
   it('finds an init that reaps orphans for pid 1, tini first, and says when there is none', () => {
     const dir = mkdtempSync(join(tmpdir(), 'netns-explorer-init-'));
     expect(initArgv(dir)).toEqual([]);
@@ -41,13 +31,7 @@ describe('lab hops', () => {
   });
 });
 
-describe('the ip runner’s argv', () => {
-  it('uses ip -n for ip and ip netns exec for other programs', () => {
-    expect(namespacedArgv('ip', ['link'], null)).toEqual(['ip', 'link']);
-    expect(namespacedArgv('ip', ['link'], 'n1')).toEqual(['ip', '-n', 'n1', 'link']);
-    expect(namespacedArgv('ping', ['-c', '1', '10.0.0.1'], 'n1')).toEqual(['ip', 'netns', 'exec', 'n1', 'ping', '-c', '1', '10.0.0.1']);
-  });
-
+describe('the ip runner', () => {
   it('reports a missing kernel feature as exactly that', () => {
     const data = { argv: ['ip', 'link', 'add', 'd0', 'type', 'dummy'], namespace: null, exitCode: 2, stderr: 'Error: Unknown device type.\n' };
     expect(commandError(data).code).toBe(ErrorCode.NotSupported);

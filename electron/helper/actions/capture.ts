@@ -16,7 +16,7 @@ const SNAP_LENGTH = 65535;
 export const DEFAULT_MAX_PACKETS = 10000;
 
 /** tcpdump's argv: decoded lines on stdout (--print) while the raw packets go to a pcap. */
-export function tcpdumpArgs(ifname: string, file: string, maxPackets: number, filter: string | undefined, asRoot: boolean): string[] {
+function tcpdumpArgs(ifname: string, file: string, maxPackets: number, filter: string | undefined, asRoot: boolean): string[] {
   // As root, tcpdump would switch to its own user before opening the file; keep root so it can write it.
   const args = ['-i', ifname, '-n', '-tt', '-e', '-l', '-U', '--print', '-s', String(SNAP_LENGTH), '-c', String(maxPackets), '-w', file];
   if (asRoot) args.push('-Z', 'root');

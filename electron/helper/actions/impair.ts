@@ -11,7 +11,7 @@ type Empty = Record<string, never>;
  * (with its own rate when one is asked too); tbf when only a rate is asked,
  * which also works on kernels without netem.
  */
-export function qdiscArgs(ifname: string, p: Impairment): string[] {
+function qdiscArgs(ifname: string, p: Impairment): string[] {
   const netem = p.delayMs !== undefined || p.jitterMs !== undefined || p.lossPercent !== undefined || p.duplicatePercent !== undefined;
   const base = ['qdisc', 'replace', 'dev', ifname, 'root'];
   if (!netem) {

@@ -17,7 +17,7 @@ import { procPid } from '../pids';
  * pty (no native module needed) and sets its first size; bash runs without
  * rc files so every lab shell has the same prompt (PS1 names the namespace).
  */
-export function shellArgv(cols: number, rows: number, bash = existsSync('/bin/bash')): string[] {
+function shellArgv(cols: number, rows: number, bash: boolean): string[] {
   // +O promptvars: bash must not expand $(…) or $VAR in the prompt, which carries a namespace name.
   const shell = bash ? '/bin/bash --norc --noprofile +O promptvars -i' : '/bin/sh -i';
   // The prompt travels in a variable: the non-interactive shell script starts would drop an exported PS1.
