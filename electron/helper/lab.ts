@@ -23,15 +23,22 @@ export interface LabOptions {
   forward: string[];
 }
 
+/**
+ * Each hop runs under setpriv's parent-death signal: if the process before it
+ * dies, however, the hop's unshare is killed, and --kill-child passes that on,
+ * so no part of a lab outlives its starter.
+ */
+const ORPHAN_GUARD = ['setpriv', '--pdeathsig', 'KILL', '--'];
+
 /** unshare argv for hop 1 (user+mount, mapped to root). */
 export function hop1Argv(self: string[], options: LabOptions): string[] {
-  return ['unshare', '--user', '--map-root-user', '--mount', '--fork', '--kill-child', '--', ...self, ...options.forward, '--stage=mount'];
+  return [...ORPHAN_GUARD, 'unshare', '--user', '--map-root-user', '--mount', '--fork', '--kill-child', '--', ...self, ...options.forward, '--stage=mount'];
 }
 
 /** unshare argv for hop 2 (the lab proper), with `init` as pid 1 and the helper as its child. */
 export function hop2Argv(self: string[], options: LabOptions, init: string[]): string[] {
   const identity = options.innerUid === 0 ? ['--map-root-user'] : [`--map-user=${options.innerUid}`, `--map-group=${options.innerGid}`, '--keep-caps'];
-  return ['unshare', '--user', ...identity, '--net', '--mount', '--pid', '--fork', '--mount-proc', '--kill-child', '--', ...init, ...self, ...options.forward, '--stage=run'];
+  return [...ORPHAN_GUARD, 'unshare', '--user', ...identity, '--net', '--mount', '--pid', '--fork', '--mount-proc', '--kill-child', '--', ...init, ...self, ...options.forward, '--stage=run'];
 }
 
 /**
@@ -39,10 +46,10 @@ export function hop2Argv(self: string[], options: LabOptions, init: string[]): s
  * starts (tcpdump, ip monitor, pings, holders, shells and their jobs) outlives
  * it, however it dies: when its pid 1 ends, the kernel kills the rest. No
  * --mount-proc: /proc keeps showing the machine's processes, which the helper
- * must see. setpriv's parent-death signal ends the hop if its starter dies.
+ * must see.
  */
 export function hostArgv(self: string[], forward: string[], init: string[]): string[] {
-  return ['setpriv', '--pdeathsig', 'KILL', '--', 'unshare', '--pid', '--fork', '--kill-child', '--', ...init, ...self, ...forward, '--stage=run'];
+  return [...ORPHAN_GUARD, 'unshare', '--pid', '--fork', '--kill-child', '--', ...init, ...self, ...forward, '--stage=run'];
 }
 
 /**

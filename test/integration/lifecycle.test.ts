@@ -37,6 +37,16 @@ describe('helper lifecycle', () => {
     expect(alive(serving)).toBe(false);
   });
 
+  it('takes every lab process with it when the process that started the lab is killed', async () => {
+    const helper = await startHelper();
+    await helper.client.call('ping.start', { target: '127.0.0.1', namespace: null, intervalMs: 200 });
+    await helper.waitFor('ping.reply');
+    const below = descendantsOf(helper.process.pid as number);
+    expect(below.length).toBeGreaterThan(4);
+    process.kill(helper.process.pid as number, 'SIGKILL');
+    expect(await until(() => below.every((pid) => !alive(pid))), `left: ${below.filter(alive).join(' ')}`).toBe(true);
+  });
+
   it('reaps what ends inside the lab: no zombies after 30 terminals opened and closed', async () => {
     const helper = await startHelper();
     const { lab } = labPids(helper.process.pid as number);
