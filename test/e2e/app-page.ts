@@ -88,6 +88,13 @@ export class AppPage {
     if (options.release !== false) await this.page.mouse.up();
   }
 
+  /** Opens a lesson from the Lessons tab (coming back from another lesson first). */
+  async openLesson(id: string): Promise<void> {
+    await this.page.locator('[data-tab="lessons"]').click();
+    if (await this.page.locator('[data-testid="lessons"] .head').count()) await this.page.getByRole('button', { name: '‹ Lessons' }).click();
+    await this.page.locator(`[data-lesson="${id}"]`).click();
+  }
+
   async select(ns: string, ifname: string): Promise<void> {
     const port = this.iface(ns, ifname);
     const box = await port.boundingBox();

@@ -24,9 +24,7 @@ describe('lessons in the browser', () => {
   it.each(shipped.map((l) => [l.id, l] as const))(
     'completes "%s" step by step',
     async (_id, lesson) => {
-      await page.locator('[data-tab="lessons"]').click();
-      if (await page.locator('[data-testid="lessons"] .head').count()) await page.getByRole('button', { name: '‹ Lessons' }).click();
-      await page.locator(`[data-lesson="${lesson.id}"]`).click();
+      await app.openLesson(lesson.id);
       for (let i = 0; i < lesson.steps.length; i++) {
         const step = page.locator('[data-testid="lesson-step"]').nth(i);
         await expect.poll(() => step.getAttribute('data-done')).toBe('false');

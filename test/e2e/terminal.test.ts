@@ -39,9 +39,7 @@ describe('the terminal', () => {
   it.each(lessons.map((l) => [l.id, l] as const))(
     'ticks "%s" from commands typed by hand',
     async (_id, lesson) => {
-      await page.locator('[data-tab="lessons"]').click();
-      if (await page.locator('[data-testid="lessons"] .head').count()) await page.getByRole('button', { name: '‹ Lessons' }).click();
-      await page.locator(`[data-lesson="${lesson.id}"]`).click();
+      await app.openLesson(lesson.id);
       for (const [i, step] of lesson.steps.entries()) {
         for (const command of step.commands) await typeLine(command);
         await expect.poll(() => page.locator('[data-testid="lesson-step"]').nth(i).getAttribute('data-done'), { timeout: 15_000 }).toBe('true');
