@@ -201,18 +201,28 @@ export class HelperService {
   }
 
   /**
-   * The namespaces a change can have altered: where it acts, or for a deleted
-   * namespace, those holding the far ends of its veths (from the last reading;
-   * 'all' when the namespace is not in it).
+   * The namespaces a change can have altered (from the last reading): where it
+   * acts, the namespace of a veth's far end, and for a deleted namespace, those
+   * holding the far ends of its veths ('all' when it is not in the reading).
    */
   private touchedBy<M extends MethodName>(method: M, params: ValidParams[M]): Where[] | 'all' {
-    if (method !== 'netns.delete') return placesOf(method, params);
-    const p = params as ValidParams['netns.delete'];
     const namespaces = this.ctx.snapshots.current().namespaces;
-    const victim = namespaces.find((n) => (p.name !== undefined ? n.name === p.name && !n.nameNeedsId : n.id === p.namespaceId));
-    if (!victim) return 'all';
-    const owners = new Set(victim.links.flatMap((l) => (l.peer && l.peer.namespaceId !== victim.id ? [l.peer.namespaceId] : [])));
-    return [...owners].map((id) => ({ id }));
+    if (method === 'netns.delete') {
+      const p = params as ValidParams['netns.delete'];
+      const victim = namespaces.find((n) => (p.name !== undefined ? n.name === p.name && !n.nameNeedsId : n.id === p.namespaceId));
+      if (!victim) return 'all';
+      const owners = new Set(victim.links.flatMap((l) => (l.peer && l.peer.namespaceId !== victim.id ? [l.peer.namespaceId] : [])));
+      return [...owners].map((id) => ({ id }));
+    }
+    const places = placesOf(method, params);
+    // A veth's far end changes with it: deleted with it, or its carrier with its state.
+    if (method === 'link.delete' || method === 'link.set' || method === 'link.move') {
+      const p = params as { where: Where; ifname: string };
+      const here = namespaces.find((n) => ('id' in p.where ? n.id === p.where.id : p.where.name === null ? n.root : n.name === p.where.name && !n.nameNeedsId));
+      const peer = here?.links.find((l) => l.ifname === p.ifname)?.peer;
+      if (peer && peer.namespaceId !== here?.id) places.push({ id: peer.namespaceId });
+    }
+    return places;
   }
 
   /** Gives a namespace an nsid in the helper's own, so `ip monitor all-nsid` hears it. */

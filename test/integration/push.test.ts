@@ -130,6 +130,21 @@ describe('every client hears every change', () => {
     }
   });
 
+  it("is current on the far side too: a veth's far end is re-read before the reply", async () => {
+    const b = clients.find((c) => c.name === 'tab B') as Client;
+    await b.rpc.call('netns.create', { name: 'far' });
+    await b.rpc.call('veth.create', { name: 'near0', peerName: 'far0', peerNamespace: 'far' });
+    await b.rpc.call('link.set', { ifname: 'near0', up: true });
+    await b.rpc.call('link.set', { namespace: 'far', ifname: 'far0', up: true });
+    const farHas = (ifname: string) => (change: TopologyChange) => change.namespaces.some((n) => n.name === 'far' && n.links.some((l) => l.ifname === ifname));
+    const since = b.log.length;
+    await b.rpc.call('link.delete', { ifname: 'near0' });
+    const reply = b.log.findIndex((m, i) => i >= since && m.id !== undefined && m.method === undefined);
+    const told = b.log.findIndex((m, i) => i >= since && m.method === 'topology' && (m.params as TopologyChange).namespaces.some((n) => n.name === 'far') && !farHas('far0')(m.params as TopologyChange));
+    expect(told, 'far was not re-read').toBeGreaterThanOrEqual(0);
+    expect(told).toBeLessThan(reply);
+  });
+
   it('costs a click at most 3 processes, its echo from ip monitor included: no full re-read behind it', async () => {
     const b = clients.find((c) => c.name === 'tab B') as Client;
     const started = async () => (await b.rpc.call('helper.stats', {})).processesStarted;
