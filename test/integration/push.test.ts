@@ -140,7 +140,9 @@ describe('every client hears every change', () => {
     const since = b.log.length;
     await b.rpc.call('link.delete', { ifname: 'near0' });
     const reply = b.log.findIndex((m, i) => i >= since && m.id !== undefined && m.method === undefined);
-    const told = b.log.findIndex((m, i) => i >= since && m.method === 'topology' && (m.params as TopologyChange).namespaces.some((n) => n.name === 'far') && !farHas('far0')(m.params as TopologyChange));
+    const told = b.log.findIndex(
+      (m, i) => i >= since && m.method === 'topology' && (m.params as TopologyChange).namespaces.some((n) => n.name === 'far') && !farHas('far0')(m.params as TopologyChange),
+    );
     expect(told, 'far was not re-read').toBeGreaterThanOrEqual(0);
     expect(told).toBeLessThan(reply);
   });
