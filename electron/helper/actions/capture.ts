@@ -106,7 +106,7 @@ export class Captures {
   async save(p: ValidParams['capture.save']): Promise<MethodResults['capture.save']> {
     const capture = this.files.get(p.captureId);
     if (!capture) throw new RpcError({ code: ErrorCode.NotFound, message: `There is no capture ${p.captureId}.` });
-    await saveFile(capture.file, p.path, this.ctx.ip);
+    await saveFile(capture.file, p.path, this.ctx.ip, this.ctx.mode === 'host');
     return { path: p.path };
   }
 
