@@ -53,7 +53,9 @@ export async function deleteNamespace(id: string): Promise<void> {
   const ns = useTopology().byId(id);
   if (!ns || ns.root) return;
   const result = await request('netns.delete', { namespaceId: id }, `Could not delete ${label(ns)}`);
-  if (result) {
+  if (result?.stillHeldBy.length) {
+    useUi().toast('info', `Deleted the name of ${label(ns)}`, `The namespace lives on, held by ${result.stillHeldBy.join(', ')}; its interfaces and cables stay.`, 12000);
+  } else if (result) {
     const peers = result.removedPeers.length ? ` The kernel also removed the cable ends ${result.removedPeers.join(', ')}.` : '';
     useUi().toast('info', `Deleted ${label(ns)}`, `Its interfaces went with it.${peers}`);
   }

@@ -57,11 +57,12 @@ export async function openTopology(file: File): Promise<void> {
   const plan = planOf(parsed);
   ui.ask(`Open ${file.name}?`, `The lab is emptied first, then ${plan.length} steps build the file's topology; each shows in the command log.`, 'Replace the lab', async () => {
     if (!(await resetLab())) return;
+    // The file's cards are laid out afresh as they arrive, not where the old lab's were.
+    ui.positions = {};
     for (const [i, step] of plan.entries()) {
       const done = await request(step.method, step.params, `Step ${i + 1} of ${plan.length} failed (${step.method})`);
       if (done === undefined) return;
     }
     ui.toast('success', `Opened ${file.name}`, `${plan.length} steps, all done.`);
-    ui.positions = {};
   });
 }

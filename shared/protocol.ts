@@ -48,7 +48,8 @@ export interface MethodResults {
   'helper.stats': HelperStats;
   snapshot: Topology;
   'netns.create': Namespace;
-  'netns.delete': { removedPeers: string[] };
+  /** removedPeers: veth ends elsewhere that really went with it; stillHeldBy: processes that keep it alive (its name went, nothing else). */
+  'netns.delete': { removedPeers: string[]; stillHeldBy: string[] };
   'netns.spawn': { pid: number; namespaceId: string };
   'netns.attach': Record<string, never>;
   'veth.create': Record<string, never>;

@@ -46,7 +46,7 @@ async function readText(path: string): Promise<string> {
 }
 
 /** Every process's network namespace, by inode (unreadable processes are skipped). */
-async function processesByNamespace(): Promise<Map<string, number[]>> {
+export async function processesByNamespace(): Promise<Map<string, number[]>> {
   const byNs = new Map<string, number[]>();
   const pids = (await readdir('/proc')).filter((d) => /^\d+$/.test(d)).map(Number);
   await mapLimit(pids, 32, async (pid) => {

@@ -70,6 +70,30 @@ describe('namespaces, bridges and peers', () => {
     expect(names(ns(after, null))).not.toContain('keep0');
   });
 
+  it('refuses, naming them, to delete a namespace that processes keep alive, and tells the truth when told to go ahead', async () => {
+    const c = helper.client;
+    await c.call('netns.create', { name: 'held' });
+    await c.call('veth.create', { name: 'heldhost0', peerName: 'heldin0', peerNamespace: 'held' });
+    // A process the helper did not start in it, the way a container's is: from a shell in the lab's host.
+    const { terminalId } = await c.call('terminal.open', { cols: 80, rows: 24 });
+    await c.call('terminal.write', { terminalId, data: 'ip netns exec held sleep 1000 &\n' });
+    try {
+      for (let i = 0; i < 100 && (ns(await c.call('snapshot', {}), 'held')?.holderCount ?? 0) === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      const refused = await c.call('netns.delete', { name: 'held' }).catch((e: { code: number; message: string; data: { risk: string } }) => e);
+      expect(refused).toMatchObject({ code: ErrorCode.RiskRefused, message: expect.stringMatching(/held is kept alive by sleep \(pid \d+\)/) });
+      expect(ns(await c.call('snapshot', {}), 'held')).toBeDefined();
+      const started = performance.now();
+      const result = await c.call('netns.delete', { name: 'held', confirmRisk: true });
+      expect(result.removedPeers).toEqual([]);
+      expect(result.stillHeldBy).toEqual([expect.stringMatching(/^sleep \(pid \d+\)$/)]);
+      // It did not wait for ends that cannot go.
+      expect(performance.now() - started).toBeLessThan(2000);
+      expect(names(ns(await c.call('snapshot', {}), null))).toContain('heldhost0');
+    } finally {
+      await c.call('terminal.close', { terminalId });
+    }
+  });
+
   it('shows master on each of a bridge’s three ports', async () => {
     const c = helper.client;
     await c.call('netns.create', { name: 'br' });

@@ -1,5 +1,5 @@
 // netns.create / delete / spawn / attach
-import { readlink } from 'node:fs/promises';
+import { readFile, readlink } from 'node:fs/promises';
 import { displayName, type Namespace, type Topology } from '../../../shared/model';
 import { hasRawBytes } from '../names';
 import { ErrorCode, RpcError, type MethodResults } from '../../../shared/protocol';
@@ -9,6 +9,7 @@ import type { NsRef } from '../ip';
 import { Jobs } from '../jobs';
 import { enforceRails, namespaceDeletionRisk } from '../guard-rails';
 import { waitUntilGone } from './wait';
+import { processesByNamespace } from '../snapshot';
 import { procPid } from '../pids';
 
 export async function createNetns(ctx: Context, p: ValidParams['netns.create']): Promise<MethodResults['netns.create']> {
@@ -96,6 +97,13 @@ export async function deleteNetns(
     });
   }
   await stopJobsIn(victim.name !== null && !victim.nameNeedsId ? victim.name : victim.id);
+  // Processes inside (a container, a shell started elsewhere) keep the namespace alive: its name would go, nothing else.
+  if (victim.name !== null) await spawned.end(victim.id);
+  const holders = victim.name !== null ? await holdersOf(victim.id) : [];
+  if (holders.length && !p.confirmRisk) {
+    const risk = `${displayName(victim.name as string)} is kept alive by ${holders.join(', ')}: deleting its name leaves the namespace, its interfaces and their cables in place (and a container runtime's own clean-up may then fail). Stop them, or the container with its runtime, instead.`;
+    throw new RpcError({ code: ErrorCode.RiskRefused, message: risk, data: { risk } });
+  }
   if (victim.name !== null) await change(ctx, ['netns', 'delete', victim.name], { name: null });
   else if (!(await spawned.end(victim.id))) {
     throw new RpcError({
@@ -103,8 +111,15 @@ export async function deleteNetns(
       message: `Namespace ${victim.id} has no name: it lives as long as its processes (${victim.holders?.map((h) => h.label).join('; ') || 'none'}). Stop them to remove it.`,
     });
   }
-  await Promise.all(peers.map((peer) => waitUntilGone(ctx, peer.namespace, peer.ifname)));
-  return { removedPeers: peers.map((peer) => peer.label) };
+  // Only ends that really went: with holders left, nothing does, and there is nothing to wait for.
+  const gone = holders.length ? peers.map(() => false) : await Promise.all(peers.map((peer) => waitUntilGone(ctx, peer.namespace, peer.ifname)));
+  return { removedPeers: peers.filter((_, i) => gone[i]).map((peer) => peer.label), stillHeldBy: holders };
+}
+
+/** The processes in a namespace now, as "comm (pid N)". */
+async function holdersOf(namespaceId: string): Promise<string[]> {
+  const pids = (await processesByNamespace()).get(namespaceId) ?? [];
+  return Promise.all(pids.slice(0, 8).map(async (pid) => `${(await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '?')).trim()} (pid ${pid})`));
 }
 
 /** ip netns delete takes one argument as the name, except "all"; a name that is not text cannot be an argument. */
