@@ -38,22 +38,41 @@ export function inspectContainer(socketPath: string, id: string, timeoutMs = 400
   });
 }
 
-/** Asks each reachable socket of the runtime, remembering answers (containers keep their names). */
-export class ContainerNames {
-  private readonly known = new Map<string, ContainerDetails | null>();
+/** The longest wait before asking again about a container whose runtime did not answer. */
+export const RETRY_MAX_MS = 4000;
+const RETRY_FIRST_MS = 500;
 
-  constructor(private readonly sockets: (runtime: Runtime) => string[] = (runtime) => runtimeSockets(runtime)) {}
+/**
+ * Asks each reachable socket of the runtime. An answer is kept for good
+ * (containers keep their names); no answer (no socket yet, a daemon that is
+ * slow or restarting) is asked again later, waiting twice as long each time up
+ * to RETRY_MAX_MS, so a name shows within a few seconds of its runtime answering.
+ */
+export class ContainerNames {
+  private readonly known = new Map<string, ContainerDetails>();
+  private readonly unanswered = new Map<string, { at: number; waitMs: number }>();
+
+  constructor(
+    private readonly sockets: (runtime: Runtime) => string[] = (runtime) => runtimeSockets(runtime),
+    private readonly now: () => number = Date.now,
+  ) {}
 
   async lookup(runtime: Runtime | null, id: string | null): Promise<ContainerDetails | null> {
     if (!runtime || !id) return null;
     const key = `${runtime}/${id}`;
-    if (this.known.has(key)) return this.known.get(key) ?? null;
-    let details: ContainerDetails | null = null;
+    const known = this.known.get(key);
+    if (known) return known;
+    const last = this.unanswered.get(key);
+    if (last && this.now() < last.at + last.waitMs) return null;
     for (const socket of this.sockets(runtime).filter((s) => existsSync(s))) {
-      details = await inspectContainer(socket, id);
-      if (details) break;
+      const details = await inspectContainer(socket, id);
+      if (details) {
+        this.known.set(key, details);
+        this.unanswered.delete(key);
+        return details;
+      }
     }
-    this.known.set(key, details);
-    return details;
+    this.unanswered.set(key, { at: this.now(), waitMs: last ? Math.min(last.waitMs * 2, RETRY_MAX_MS) : RETRY_FIRST_MS });
+    return null;
   }
 }
