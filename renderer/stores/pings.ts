@@ -65,10 +65,18 @@ export const usePings = defineStore('pings', () => {
     for (const replay of early.splice(0)) replay();
   }
 
+  /** Forgets the last ping's output (its lab is gone); the history lessons count stays. */
+  function clear(): void {
+    lines.value = [];
+    done.value = null;
+    pingId.value = null;
+    path.value = [];
+  }
+
   function failed(): void {
     pingId.value = null;
     early = [];
   }
 
-  return { pingId, from, target, lines, done, running, path, history, begin, started, failed, onReply, onMessage, onDone };
+  return { pingId, from, target, lines, done, running, path, history, begin, started, failed, clear, onReply, onMessage, onDone };
 });

@@ -1,0 +1,47 @@
+// The Ping panel follows the lab: a From that goes away falls back to the host,
+// output about a lab that is gone is cleared, and Start ping says why it cannot run.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { connectBridge } from '../support/rpc-socket';
+import { browserSession } from './app-page';
+
+const session = browserSession();
+
+beforeAll(async () => {
+  const { client, close } = await connectBridge(session.web.url, session.web.origin);
+  await client.call('netns.create', { name: 'netns1' });
+  await client.call('veth.create', { name: 'veth0', peerName: 'veth1', peerNamespace: 'netns1' });
+  await client.call('addr.add', { namespace: 'netns1', ifname: 'veth1', cidr: '10.1.1.1/24' });
+  await client.call('addr.add', { ifname: 'veth0', cidr: '10.1.1.2/24' });
+  await client.call('link.set', { namespace: 'netns1', ifname: 'veth1', up: true });
+  await client.call('link.set', { ifname: 'veth0', up: true });
+  close();
+});
+
+describe('the Ping panel', () => {
+  it('says why Start ping cannot run instead of doing nothing', async () => {
+    const { page } = session;
+    const start = page.getByRole('button', { name: 'Start ping' });
+    await page.locator('#ping-target').fill('');
+    expect(await start.isDisabled()).toBe(true);
+    expect(await page.locator('[data-testid="ping-blocked"]').textContent()).toMatch(/Type an address to ping/);
+    await page.locator('#ping-target').fill('10.1.1.');
+    expect(await page.locator('[data-testid="ping-blocked"]').textContent()).toMatch(/To must be an IPv4 or IPv6 address/);
+  });
+
+  it('falls back to the host when its From goes away, and forgets output and a To that went with it', async () => {
+    const { page, app } = session;
+    await app.card('netns1').click();
+    await page.locator('#ping-target').fill('10.1.1.2');
+    await page.locator('#ping-count').fill('1');
+    await page.getByRole('button', { name: 'Start ping' }).click();
+    await page.locator('[data-testid="ping-summary"]').waitFor();
+    expect(await page.locator('#ping-from option:checked').textContent()).toMatch(/netns1/);
+    const { client, close } = await connectBridge(session.web.url, session.web.origin);
+    await client.call('netns.delete', { name: 'netns1' });
+    close();
+    await page.locator('[data-testid="ping-output"]').waitFor({ state: 'detached' });
+    expect(await page.locator('#ping-from option:checked').textContent()).toMatch(/host/);
+    expect(await page.locator('#ping-target').inputValue()).toBe('');
+    expect(await page.getByRole('button', { name: 'Start ping' }).isDisabled()).toBe(true);
+  });
+});
