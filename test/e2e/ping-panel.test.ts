@@ -1,6 +1,7 @@
 // The Ping panel follows the lab: a From that goes away falls back to the host,
 // output about a lab that is gone is cleared, and Start ping says why it cannot run.
 import { beforeAll, describe, expect, it } from 'vitest';
+import { buildArticleLab } from '../support/article';
 import { connectBridge } from '../support/rpc-socket';
 import { browserSession } from './app-page';
 
@@ -8,12 +9,7 @@ const session = browserSession();
 
 beforeAll(async () => {
   const { client, close } = await connectBridge(session.web.url, session.web.origin);
-  await client.call('netns.create', { name: 'netns1' });
-  await client.call('veth.create', { name: 'veth0', peerName: 'veth1', peerNamespace: 'netns1' });
-  await client.call('addr.add', { namespace: 'netns1', ifname: 'veth1', cidr: '10.1.1.1/24' });
-  await client.call('addr.add', { ifname: 'veth0', cidr: '10.1.1.2/24' });
-  await client.call('link.set', { namespace: 'netns1', ifname: 'veth1', up: true });
-  await client.call('link.set', { ifname: 'veth0', up: true });
+  await buildArticleLab(client);
   close();
 });
 

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, type CapturePacket } from '../../shared/protocol';
 import { labExec, labExecArgv, PRIVATE_HOST, startHelper, type HelperHandle } from '../support/helper';
+import { buildArticleLab } from '../support/article';
 import { hasNetem, hasQdisc } from '../support/kernel';
 import { rejection } from '../support/rejection';
 
@@ -14,13 +15,7 @@ let helper: HelperHandle;
 
 beforeAll(async () => {
   helper = await startHelper(['--lab', '--reconcile-ms=0']);
-  const c = helper.client;
-  await c.call('netns.create', { name: 'netns1' });
-  await c.call('veth.create', { name: 'veth0', peerName: 'veth1', peerNamespace: 'netns1' });
-  await c.call('addr.add', { namespace: 'netns1', ifname: 'veth1', cidr: '10.1.1.1/24' });
-  await c.call('addr.add', { ifname: 'veth0', cidr: '10.1.1.2/24' });
-  await c.call('link.set', { namespace: 'netns1', ifname: 'veth1', up: true });
-  await c.call('link.set', { ifname: 'veth0', up: true });
+  await buildArticleLab(helper.client);
 });
 
 afterAll(async () => {
