@@ -225,6 +225,15 @@ export interface RpcErrorBody {
   data?: unknown;
 }
 
+/** The -32602 error for parameters that failed validation, naming every offending field. */
+export function invalidParams(issues: readonly { field: string; message: string }[]): RpcErrorBody {
+  return {
+    code: ErrorCode.InvalidParams,
+    message: `Invalid params: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`,
+    data: { field: issues[0]?.field, issues },
+  };
+}
+
 /** Extra detail of a CommandFailed or NotSupported error. */
 export interface CommandErrorData {
   argv: string[];

@@ -1,6 +1,8 @@
 // The one place that starts processes touching the network. Everything goes
 // through argument arrays (never a shell); changes are reported as `command`
 // notifications for the app's command log.
+import { accessSync, constants } from 'node:fs';
+import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { ErrorCode, RpcError, type CommandErrorData, type CommandEvent } from '../../shared/protocol';
 
@@ -12,6 +14,20 @@ export const processEnv: NodeJS.ProcessEnv = {
   LC_ALL: 'C',
   PATH: [...(process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin').split(':'), ...SBIN_PATH].join(':'),
 };
+
+/** An executable `name` on the PATH the helper's processes get, or null. */
+export function findOnPath(name: string, path = processEnv.PATH ?? ''): string | null {
+  for (const dir of path.split(':')) {
+    if (!dir) continue;
+    try {
+      accessSync(join(dir, name), constants.X_OK);
+      return join(dir, name);
+    } catch {
+      // Not here.
+    }
+  }
+  return null;
+}
 
 export interface RunResult {
   stdout: string;

@@ -8,10 +8,9 @@
 // uid 0 there), a new network namespace (the lab's "host"), a mount namespace
 // for `ip netns`, and a pid namespace so that every process of the lab dies
 // with the helper, even on SIGKILL.
-import { accessSync, constants, existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { execa } from 'execa';
-import { processEnv } from './ip';
+import { findOnPath, processEnv } from './ip';
 
 export type LabStage = 'mount' | 'run';
 
@@ -58,18 +57,8 @@ export function hostArgv(self: string[], forward: string[], init: string[]): str
  * tini nor catatonit is installed: the helper is then pid 1 and orphans stay zombies.
  */
 export function initArgv(path = processEnv.PATH ?? ''): string[] {
-  for (const name of ['tini', 'catatonit']) {
-    for (const dir of path.split(':')) {
-      if (!dir) continue;
-      try {
-        accessSync(join(dir, name), constants.X_OK);
-        return [join(dir, name), '--'];
-      } catch {
-        // Not here.
-      }
-    }
-  }
-  return [];
+  const init = findOnPath('tini', path) ?? findOnPath('catatonit', path);
+  return init ? [init, '--'] : [];
 }
 
 /** The uid to use inside the lab: the user's own, or 1000 when started as root. */

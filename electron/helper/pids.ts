@@ -4,10 +4,15 @@
 import { readdir, readFile, readlink } from 'node:fs/promises';
 import { readlinkSync } from 'node:fs';
 
+/** This process's pid as the mounted /proc numbers it (the machine's, in host mode). */
+export function procSelfPid(): number {
+  return Number(readlinkSync('/proc/self'));
+}
+
 /** Whether the mounted /proc numbers processes as this process's own pid namespace does. */
 function procMatchesOwnPids(): boolean {
   try {
-    return readlinkSync('/proc/self') === String(process.pid);
+    return procSelfPid() === process.pid;
   } catch {
     return true;
   }

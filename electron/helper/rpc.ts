@@ -1,6 +1,6 @@
 // JSON-RPC 2.0 over a line stream: framing, validation, dispatch, errors.
 import { createInterface } from 'node:readline';
-import { ErrorCode, RpcError, type RpcErrorBody } from '../../shared/protocol';
+import { ErrorCode, invalidParams, RpcError, type RpcErrorBody } from '../../shared/protocol';
 import { checkParams, isHelperMethodName, type HelperMethodName, type ValidParams } from '../../shared/schemas';
 
 export type Dispatch = <M extends HelperMethodName>(method: M, params: ValidParams[M]) => Promise<unknown>;
@@ -43,14 +43,7 @@ export async function handleRequest(request: unknown, dispatch: Dispatch): Promi
       return errorReply(id, { code: ErrorCode.MethodNotFound, message: `Method not found: ${String(r.method)}` });
     }
     const checked = checkParams(r.method, r.params);
-    if (!checked.ok) {
-      const text = checked.issues.map((i) => `${i.field}: ${i.message}`).join('; ');
-      return errorReply(id, {
-        code: ErrorCode.InvalidParams,
-        message: `Invalid params: ${text}`,
-        data: { field: checked.issues[0]?.field, issues: checked.issues },
-      });
-    }
+    if (!checked.ok) return errorReply(id, invalidParams(checked.issues));
     try {
       return { jsonrpc: '2.0', id, result: await dispatch(r.method, checked.value) };
     } catch (error) {

@@ -11,13 +11,12 @@ import { Pings } from './actions/ping';
 import { Terminals } from './actions/terminal';
 import { target, type Context } from './context';
 import { isEmptyChange, TopologyDiffer } from './diff';
-import { IpRunner, nsLabel, processEnv } from './ip';
+import { findOnPath, IpRunner, nsLabel } from './ip';
 import { TopologyWatcher } from './monitor';
 import { enforceRails, sshSessions } from './guard-rails';
+import { procSelfPid } from './pids';
 import { Snapshotter } from './snapshot';
-import { existsSync, readlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Impairment, Topology } from '../../shared/model';
 
 type Handlers = { [M in MethodName]: (params: ValidParams[M]) => Promise<MethodResults[M]> };
@@ -86,7 +85,7 @@ export class HelperService {
       'helper.info': async () => ({
         mode: ctx.mode,
         version: packageVersion(),
-        pid: Number(readlinkSync('/proc/self')),
+        pid: procSelfPid(),
         iproute2: await this.ipVersion(),
         saveDir: process.env.HOME && process.env.HOME !== '/' ? process.env.HOME : tmpdir(),
         wireshark: findWireshark(),
@@ -239,11 +238,7 @@ export class HelperService {
 
 /** Wireshark on the PATH, unless the helper runs as root (a GUI as root is asking for trouble). */
 function findWireshark(): string | null {
-  if (process.geteuid?.() === 0) return null;
-  for (const dir of (processEnv.PATH ?? '').split(':')) {
-    if (dir && existsSync(join(dir, 'wireshark'))) return join(dir, 'wireshark');
-  }
-  return null;
+  return process.geteuid?.() === 0 ? null : findOnPath('wireshark');
 }
 
 /** The namespaces a change can have altered, from its parameters. */

@@ -1,6 +1,6 @@
 // Reads the topology: one `ip -batch` process per namespace, a few at a time,
 // keeping the last reading of each so an event re-reads only what it touched.
-import { closeSync, openSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { readdir, readFile, readlink, stat } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,7 @@ import { holderLabel, parseCgroup, parseNsfsMounts } from './holders';
 import { ContainerNames } from './runtimes';
 import { resolveTopology, type RawNamespace } from './peers';
 import { decodeName, hasRawBytes } from './names';
+import { procSelfPid } from './pids';
 import { isPlainNetnsName } from '../../shared/schemas';
 
 export const NETNS_DIR = '/run/netns';
@@ -142,7 +143,7 @@ function rawNamePath(name: string, file: Buffer, opened: Set<string>): string | 
   }
   opened.add(name);
   // /proc/self names this process as the mounted /proc numbers it, whatever pid namespace the helper is in.
-  return `/proc/${readlinkSync('/proc/self')}/fd/${fd}`;
+  return `/proc/${procSelfPid()}/fd/${fd}`;
 }
 
 /** An open fd keeps its namespace alive: let go of those whose names are gone. */

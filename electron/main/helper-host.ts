@@ -1,7 +1,7 @@
 // The Electron side of the helper: one supervised helper at a time, in lab or
 // host mode, reached through the same router as the web bridge (one allowlist,
 // the same caps), and the app.* methods the main process answers itself.
-import { ErrorCode, NOTIFICATION_NAMES, RpcError, type HelperMode, type HelperStatus, type NotificationName } from '../../shared/protocol';
+import { ErrorCode, invalidParams, NOTIFICATION_NAMES, RpcError, type HelperMode, type HelperStatus, type NotificationName } from '../../shared/protocol';
 import { RpcClient } from '../../shared/rpc-client';
 import { checkParams, isAppMethodName } from '../../shared/schemas';
 import { helperLaunch, LaunchError, type LaunchContext } from '../bridge/launch';
@@ -45,10 +45,7 @@ export class HelperHost {
   async call(method: string, params: unknown): Promise<unknown> {
     if (isAppMethodName(method)) {
       const checked = checkParams(method, params);
-      if (!checked.ok) {
-        const text = checked.issues.map((i) => `${i.field}: ${i.message}`).join('; ');
-        throw new RpcError({ code: ErrorCode.InvalidParams, message: `Invalid params: ${text}`, data: { field: checked.issues[0]?.field, issues: checked.issues } });
-      }
+      if (!checked.ok) throw new RpcError(invalidParams(checked.issues));
       return this.setMode(checked.value.mode);
     }
     // The router checks the method against the protocol, caps calls in flight and fails them when the helper goes.

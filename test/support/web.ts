@@ -1,9 +1,9 @@
 // Starts `npm run web -- --lab` (its built output) and Debian's Chromium, for end-to-end tests.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { ROOT } from './helper';
+import { childrenOf, ROOT } from './helper';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const RESULTS = `${ROOT}test-results`;
@@ -38,16 +38,9 @@ export async function startWeb(args: string[] = ['--lab']): Promise<WebApp> {
     origin: new URL(url).origin,
     process: child,
     helperPid() {
-      for (const d of readdirSync('/proc')) {
-        if (!/^\d+$/.test(d)) continue;
-        try {
-          const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-          if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === child.pid) return Number(d);
-        } catch {
-          // Gone while we looked.
-        }
-      }
-      throw new Error('the web bridge has no helper child');
+      const helper = childrenOf(child.pid as number)[0];
+      if (helper === undefined) throw new Error('the web bridge has no helper child');
+      return helper;
     },
     async stop() {
       child.kill('SIGTERM');
