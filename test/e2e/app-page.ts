@@ -1,8 +1,8 @@
 // Page object for the renderer: finds things by the testability contract
 // (data-testid, data-ns-name, data-ifname, data-ends) and acts like a person.
 import type { Browser, Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll } from 'vitest';
-import { launchChromium, startWeb, type WebApp } from '../support/web';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { launchChromium, screenshot, startWeb, type WebApp } from '../support/web';
 
 export interface Session {
   web: WebApp;
@@ -23,6 +23,11 @@ export function browserSession(): Session {
     session.page = await session.browser.newPage({ viewport: { width: 1440, height: 900 } });
     session.app = new AppPage(session.page);
     await session.app.open(session.web.url);
+  });
+  // What the page showed when a test failed, for finding out why (test-results/failed-*.png).
+  afterEach(async (context) => {
+    if (context.task.result?.state !== 'fail' || !session.page) return;
+    await screenshot(session.page, `failed-${context.task.name.replace(/[^A-Za-z0-9]+/g, '-').slice(0, 80)}`).catch(() => undefined);
   });
   afterAll(async () => {
     await session.browser?.close();
