@@ -74,7 +74,79 @@ export interface MethodResults {
   'terminal.write': Record<string, never>;
   'terminal.resize': Record<string, never>;
   'terminal.close': Record<string, never>;
+  'path.explain': PathExplanation;
+  'sysctl.set': Record<string, never>;
   'app.setMode': { mode: HelperMode };
+}
+
+/** What path.explain can name as the first thing that stops a packet. */
+export const PROBLEM_CODES = [
+  'link-down',
+  'no-carrier',
+  'no-address',
+  'no-route',
+  'gateway-unreachable',
+  'forwarding-disabled',
+  'bridge-port-missing',
+  'bridge-down',
+  'loopback-down',
+  'no-return-route',
+  'address-conflict',
+  'reverse-path-filter',
+  'firewall',
+  'unknown',
+] as const;
+
+export type ProblemCode = (typeof PROBLEM_CODES)[number];
+
+/** One namespace on the forward path. */
+export interface PathHop {
+  namespaceId: string;
+  /** Its /run/netns name; null for the helper's own and for unnamed ones. */
+  namespace: string | null;
+  /** Where the packet leaves (source, router), is bridged (bridge: the bridge) or arrives (destination). */
+  ifname: string | null;
+  role: 'source' | 'bridge' | 'router' | 'destination';
+  /** The gateway it is sent to from here, when it is not sent straight to the target. */
+  via: string | null;
+  note: string | null;
+}
+
+/** A repair as a protocol call: what Fix it runs. */
+export interface PathAction {
+  method: MethodName;
+  params: Record<string, unknown>;
+}
+
+export interface PathProblem {
+  namespaceId: string;
+  namespace: string | null;
+  ifname: string | null;
+  code: ProblemCode;
+  message: string;
+  /** Shell lines that repair it, run as root in the (lab's) host shell. */
+  fix: string[];
+  /** The same repair as calls; empty when there is no call for it (a firewall rule). */
+  actions: PathAction[];
+}
+
+/** One thing path.explain looked at, in the order it looked. */
+export interface PathCheck {
+  ok: boolean;
+  namespaceId: string;
+  text: string;
+}
+
+export interface PathExplanation {
+  reachable: boolean;
+  hops: PathHop[];
+  problem: PathProblem | null;
+  probe: { transmitted: number; received: number } | null;
+  /** The route leaves this machine (a NIC, a tunnel, a veth whose far end is elsewhere): nothing beyond is judged. */
+  leavesMachine: boolean;
+  note: string | null;
+  /** The reasoning, for the inspector's list of ✓ and ✗. */
+  checks: PathCheck[];
 }
 
 export type MethodResult<M extends MethodName> = MethodResults[M];

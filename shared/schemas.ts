@@ -102,6 +102,25 @@ export const mtuSchema = z.number().int().min(MTU_MIN).max(MTU_MAX);
 
 const empty = z.strictObject({});
 
+/** The settings a repair may change (docs/explain.md): forwarding, and rp_filter per interface. */
+export const FIXED_SYSCTL_KEYS = ['net.ipv4.ip_forward', 'net.ipv6.conf.all.forwarding'] as const;
+
+/** Why `s` is not a sysctl key sysctl.set accepts, or null. */
+export function sysctlKeyProblem(s: string): string | null {
+  if ((FIXED_SYSCTL_KEYS as readonly string[]).includes(s)) return null;
+  const prefix = 'net.ipv4.conf.';
+  const suffix = '.rp_filter';
+  if (s.startsWith(prefix) && s.endsWith(suffix) && s.length > prefix.length + suffix.length) {
+    const place = s.slice(prefix.length, -suffix.length);
+    if (place === 'all' || place === 'default') return null;
+    const problem = ifnameProblem(place);
+    return problem ? `the interface name ${problem}` : null;
+  }
+  return `must be one of ${FIXED_SYSCTL_KEYS.join(', ')} or net.ipv4.conf.<all|default|IFNAME>.rp_filter`;
+}
+
+export const sysctlKeySchema = checked(sysctlKeyProblem);
+
 /** A BPF expression, passed to tcpdump as one argument; tcpdump itself judges its syntax. */
 export const bpfSchema = checked((s) => {
   if (s.length > 2048) return 'must be at most 2048 characters';
@@ -223,6 +242,11 @@ export const helperParamSchemas = {
   'terminal.write': z.strictObject({ terminalId: z.string().min(1).max(64), data: z.string().max(65536) }),
   'terminal.resize': z.strictObject({ terminalId: z.string().min(1).max(64), cols: z.number().int().min(10).max(500), rows: z.number().int().min(4).max(300) }),
   'terminal.close': z.strictObject({ terminalId: z.string().min(1).max(64) }),
+  /** Why a packet from here to `target` gets (or would get) no answer; see docs/explain.md. */
+  'path.explain': located({ target: addressSchema, probe: z.boolean().optional() }),
+  'sysctl.set': located({ key: sysctlKeySchema, value: z.number().int().min(0).max(2), ...confirmRisk }, (p) =>
+    typeof p.key === 'string' && p.key.endsWith('forwarding') && p.value === 2 ? { path: 'value', message: 'forwarding is 0 or 1' } : null,
+  ),
 } as const;
 
 /** Methods the host process answers itself (Electron main; the web bridge refuses them). */

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { Namespace, Topology } from './model';
 import type { MethodName, MethodParams } from './protocol';
 import { cidrSchema, ifnameSchema, mtuSchema, netnsNameSchema, routeTargetSchema, addressSchema } from './schemas';
+import { shellWord } from './shell';
 
 /** "host" stands for the helper's own namespace (the lab's host, or the machine's). */
 export const HOST = 'host';
@@ -184,7 +185,7 @@ export function planOf(file: TopologyFile): PlannedCall[] {
   return calls;
 }
 
-const q = (s: string) => (/^[A-Za-z0-9_.:/@+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+const q = shellWord;
 const ipIn = (place: string) => (place === HOST ? 'ip' : `ip -n ${q(place)}`);
 
 /** A bash script of plain ip commands that builds the same topology on any Linux machine (as root). */

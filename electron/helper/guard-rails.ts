@@ -21,7 +21,7 @@ export interface HostFacts {
 export const MTU_FLOOR = 1280;
 
 /** The calls the rails judge; each takes confirmRisk. */
-export const GUARDED: ReadonlySet<HelperMethodName> = new Set(['link.set', 'link.move', 'link.delete', 'link.setMaster', 'route.del', 'addr.del', 'netem.set', 'netns.delete']);
+export const GUARDED: ReadonlySet<HelperMethodName> = new Set(['link.set', 'link.move', 'link.delete', 'link.setMaster', 'route.del', 'addr.del', 'netem.set', 'netns.delete', 'sysctl.set']);
 
 const hostOf = (cidr: string) => cidr.split('/')[0] as string;
 /** The address of an "addr:port" or "[addr]:port" endpoint. */
@@ -91,6 +91,16 @@ export function riskOf<M extends HelperMethodName>(method: M, params: ValidParam
       if (!p.cidr) return null;
       const sessions = facts.sshSessions.filter((s) => sameAddress(endpointAddress(s.local), hostOf(p.cidr as string)));
       return sessions.length ? `Removing ${p.cidr} ends the SSH session from ${sessions.map((s) => s.remote).join(', ')}; you may not get back in.` : null;
+    }
+    case 'sysctl.set': {
+      // Any of these changes how the machine itself treats traffic; containers and VMs rely on forwarding.
+      const s = params as ValidParams['sysctl.set'];
+      if (s.key.endsWith('forwarding') || s.key === 'net.ipv4.ip_forward') {
+        return s.value === 0
+          ? `Turning ${s.key} off stops this machine routing for its containers, VMs and networks behind it.`
+          : `Turning ${s.key} on makes this machine route packets between all its networks, which may expose them to each other.`;
+      }
+      return `Setting ${s.key} to ${s.value} changes which packets this machine accepts on its own interfaces.`;
     }
     default:
       return null;

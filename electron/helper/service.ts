@@ -9,6 +9,8 @@ import { Captures } from './actions/capture';
 import { clearImpairment, setImpairment } from './actions/impair';
 import { Pings } from './actions/ping';
 import { Terminals } from './actions/terminal';
+import { explainPath } from './actions/explain';
+import { setSysctl } from './actions/sysctl';
 import { target, type Context } from './context';
 import { isEmptyChange, TopologyDiffer } from './diff';
 import { findOnPath, IpRunner, nsLabel } from './ip';
@@ -32,6 +34,8 @@ const UNORDERED: ReadonlySet<MethodName> = new Set([
   'terminal.write',
   'terminal.resize',
   'terminal.close',
+  // Reads only; its probe takes a second or two and must not hold up changes.
+  'path.explain',
 ]);
 /** Calls that wait their turn but change nothing. */
 const READS: ReadonlySet<MethodName> = new Set(['snapshot', 'ping.start', 'capture.start', 'terminal.open']);
@@ -124,6 +128,8 @@ export class HelperService {
       'terminal.write': async (p) => this.terminals.write(p),
       'terminal.resize': (p) => this.terminals.resize(p),
       'terminal.close': (p) => this.terminals.close(p),
+      'path.explain': (p) => explainPath(ctx, p),
+      'sysctl.set': (p) => setSysctl(ctx, p),
     };
   }
 

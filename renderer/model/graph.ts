@@ -206,7 +206,3 @@ export function impairmentText(link: Link): string | null {
   return `${link.ifname}: ${parts.join(' · ')}`;
 }
 
-/** Shell-quotes an argv for copying into a terminal. */
-export function shellQuote(argv: readonly string[]): string {
-  return argv.map((a) => (/^[A-Za-z0-9_./:=@%+,-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
-}
