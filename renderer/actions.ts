@@ -10,6 +10,7 @@ import { cablesOnPath, ownerOfAddress } from './model/graph';
 import { request } from './request';
 import { useCaptures } from './stores/captures';
 import { useLessons } from './stores/lessons';
+import { useExplain } from './stores/explain';
 import { usePings } from './stores/pings';
 import { useTerminals, type TerminalTab } from './stores/terminals';
 import { useTopology } from './stores/topology';
@@ -246,4 +247,51 @@ export async function buildArticleExample(): Promise<void> {
 export function nextFreeName(prefix: string, taken: Iterable<string>): string {
   const used = new Set(taken);
   for (let i = 0; ; i++) if (!used.has(`${prefix}${i}`) && (prefix !== 'netns' || i > 0)) return `${prefix}${i}`;
+}
+
+/** Asks the helper why a ping from `namespaceId` to `target` gets (or would get) no reply, and shows the answer. */
+export async function explainPath(namespaceId: string, target: string): Promise<void> {
+  const explain = useExplain();
+  const ui = useUi();
+  explain.question = { namespaceId, target };
+  explain.result = null;
+  explain.busy = 'explaining';
+  ui.sideTab = 'inspector';
+  const result = await request('path.explain', { namespaceId, target }, `Could not follow the path to ${target}`);
+  if (explain.question?.namespaceId !== namespaceId || explain.question.target !== target) return;
+  explain.result = result ?? null;
+  explain.busy = null;
+  if (!result) return;
+  const topology = useTopology();
+  const ids = [...result.hops.map((h) => h.namespaceId)];
+  ui.highlighted = ids.slice(1).flatMap((id, i) => cablesOnPath(topology.graph.cables, ids[i] as string, id));
+}
+
+/** Runs the explained problem's repair through the usual calls, then pings again to show it worked. */
+export async function fixPath(): Promise<void> {
+  const explain = useExplain();
+  const question = explain.question;
+  const problem = explain.result?.problem;
+  if (!question || !problem?.actions.length) return;
+  explain.busy = 'fixing';
+  for (const action of problem.actions) {
+    const done = await request(action.method, action.params as MethodParams[typeof action.method], 'The repair did not go through');
+    if (done === undefined) {
+      explain.busy = null;
+      return;
+    }
+  }
+  await startPing(question.namespaceId, question.target, 3);
+  await explainPath(question.namespaceId, question.target);
+}
+
+/** Puts shell lines on the clipboard, or shows them when there is no clipboard. */
+export async function copyText(text: string, what = 'Copied as shell commands'): Promise<void> {
+  const ui = useUi();
+  try {
+    await navigator.clipboard.writeText(text);
+    ui.toast('success', what);
+  } catch {
+    ui.toast('error', 'The clipboard is not available here', text);
+  }
 }

@@ -67,6 +67,7 @@ export const LESSON_METHODS: readonly HelperMethodName[] = [
   'addr.del',
   'route.add',
   'route.del',
+  'sysctl.set',
   'ping.start',
 ];
 

@@ -245,7 +245,7 @@ export const helperParamSchemas = {
   /** Why a packet from here to `target` gets (or would get) no answer; see docs/explain.md. */
   'path.explain': located({ target: addressSchema, probe: z.boolean().optional() }),
   'sysctl.set': located({ key: sysctlKeySchema, value: z.number().int().min(0).max(2), ...confirmRisk }, (p) =>
-    typeof p.key === 'string' && p.key.endsWith('forwarding') && p.value === 2 ? { path: 'value', message: 'forwarding is 0 or 1' } : null,
+    typeof p.key === 'string' && !p.key.endsWith('.rp_filter') && p.value === 2 ? { path: 'value', message: 'forwarding is 0 or 1' } : null,
   ),
 } as const;
 

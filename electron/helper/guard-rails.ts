@@ -95,7 +95,7 @@ export function riskOf<M extends HelperMethodName>(method: M, params: ValidParam
     case 'sysctl.set': {
       // Any of these changes how the machine itself treats traffic; containers and VMs rely on forwarding.
       const s = params as ValidParams['sysctl.set'];
-      if (s.key.endsWith('forwarding') || s.key === 'net.ipv4.ip_forward') {
+      if (!s.key.endsWith('.rp_filter')) {
         return s.value === 0
           ? `Turning ${s.key} off stops this machine routing for its containers, VMs and networks behind it.`
           : `Turning ${s.key} on makes this machine route packets between all its networks, which may expose them to each other.`;

@@ -205,4 +205,3 @@ export function impairmentText(link: Link): string | null {
   if (s.rateKbit !== undefined) parts.push(s.rateKbit >= 1000 ? `${+(s.rateKbit / 1000).toFixed(1)} Mbit/s` : `${s.rateKbit} kbit/s`);
   return `${link.ifname}: ${parts.join(' · ')}`;
 }
-

@@ -93,8 +93,15 @@ const CASES: Case[] = [
     hops: ['a:source'],
     problem: { code: 'gateway-unreachable', namespace: 'a', ifname: 'va' },
   },
-  { title: 'forwarding off', build: [...ROUTED, 'fwd r 0'], from: 'a', target: '10.0.2.2', hops: ['a:source'], problem: { code: 'forwarding-disabled', namespace: 'r', ifname: 'vra' } },
-  { title: 'forwarding off, IPv6', build: [...ROUTED6, 'fwd r 0'], from: 'a', target: 'fd00:2::2', hops: ['a:source'], problem: { code: 'forwarding-disabled', namespace: 'r', ifname: 'vra' } },
+  { title: 'forwarding off', build: [...ROUTED, 'fwd r 0'], from: 'a', target: '10.0.2.2', hops: ['a:source', 'r:router'], problem: { code: 'forwarding-disabled', namespace: 'r', ifname: 'vra' } },
+  {
+    title: 'forwarding off, IPv6',
+    build: [...ROUTED6, 'fwd r 0'],
+    from: 'a',
+    target: 'fd00:2::2',
+    hops: ['a:source', 'r:router'],
+    problem: { code: 'forwarding-disabled', namespace: 'r', ifname: 'vra' },
+  },
   {
     title: 'a cable end not on the bridge',
     build: [...BRIDGED, 'ip link set pb nomaster'],
@@ -133,7 +140,7 @@ const CASES: Case[] = [
     build: [...ROUTED, 'cable r vrc 10.0.4.1/24 b vb2 10.0.4.2/24', 'ip -n b route add 10.0.1.0/24 via 10.0.4.1', 'x b sysctl -qw net.ipv4.conf.all.rp_filter=1'],
     from: 'a',
     target: '10.0.2.2',
-    hops: ['a:source', 'r:router'],
+    hops: ['a:source', 'r:router', 'b:destination'],
     problem: { code: 'reverse-path-filter', namespace: 'b', ifname: 'vb' },
   },
   {

@@ -153,6 +153,8 @@ export class PathWalk {
 
   private stop(code: ProblemCode, nsId: string, ifname: string | null, message: string, fix: { argv: string[]; action: PathAction | null }[] = []): never {
     this.check(false, nsId, message);
+    const hop = this.hops.findLast((h) => h.namespaceId === nsId);
+    if (hop) hop.note = message;
     throw new Stop({
       namespaceId: nsId,
       namespace: this.ns(nsId)?.name ?? null,
@@ -243,9 +245,11 @@ export class PathWalk {
       const f = await this.facts(cur);
       this.tentativeNote(cur, f);
       const role: PathHop['role'] = cur === this.sourceId ? 'source' : f.forward.ok && f.forward.type === 'local' ? 'destination' : 'router';
+      // A hop is on the path once the packet reaches it, whatever happens to it there.
+      const hop = this.hop(cur, role === 'source' ? null : ingress, role, null, null);
+      this.hops.push(hop);
       if (role === 'destination') {
         this.rpFilterCheck(cur, f, ingress as string);
-        this.hops.push(this.hop(cur, ingress, 'destination', null, null));
         this.check(true, cur, `${this.target} is ${this.label(cur)}'s own address`);
         this.dadCheck(cur, f, this.target);
         firewall.push({ nsId: cur, role, iif: ingress, oif: null });
@@ -259,6 +263,8 @@ export class PathWalk {
       if (!route.ok) this.noRoute(cur, f, route.error);
       const dev = route.dev as string;
       const via = route.gateway;
+      hop.ifname = dev;
+      hop.via = via;
       if (role === 'source') {
         this.source = route.prefsrc;
         if (!this.source) {
@@ -267,7 +273,6 @@ export class PathWalk {
         this.check(true, cur, `${this.label(cur)} sends from ${this.source} out of ${dev}${via ? ` via ${via}` : ''}`);
         this.dadCheck(cur, f, this.source);
       } else this.check(true, cur, `${this.label(cur)} forwards out of ${dev}${via ? ` via ${via}` : ''}`);
-      this.hops.push(this.hop(cur, dev, role, via, null));
       firewall.push({ nsId: cur, role, iif: ingress, oif: dev });
       const next = await this.across(cur, f, dev, via ?? this.target, via !== null);
       if (!next) break;
