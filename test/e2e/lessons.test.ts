@@ -31,12 +31,12 @@ describe('lessons in the browser', () => {
         await page.locator('[data-action="hint"]').click();
         expect(await page.locator('[data-testid="lessons"] .commands').textContent()).toBe(lesson.steps[i]?.commands.join('\n'));
         await page.locator('[data-action="do-step"]').click();
-        // Pings take a moment: the step ticks when the kernel (or the ping) says so.
-        await expect.poll(() => step.getAttribute('data-done'), { timeout: 15_000 }).toBe('true');
+        // Pings take a moment, and a step that builds a whole lab (why: 44 calls) longer: the step ticks when the kernel (or the ping) says so.
+        await expect.poll(() => step.getAttribute('data-done'), { timeout: 45_000 }).toBe('true');
         if (app && i === 2 && lesson.id === 'docker') await screenshot(page, 'lesson-docker');
       }
       await page.locator('[data-testid="lesson-complete"]').waitFor();
     },
-    90_000,
+    180_000,
   );
 });

@@ -66,14 +66,14 @@ const CASES: Case[] = [
     hops: ['a:destination'],
     problem: { code: 'loopback-down', namespace: 'a', ifname: 'lo' },
   },
-  { title: 'the sending end down', build: [...PAIR, 'ip -n a link set va down'], from: 'a', target: '10.0.0.2', hops: [], problem: { code: 'link-down', namespace: 'a', ifname: 'va' } },
+  { title: 'the sending end down', build: [...PAIR, 'ip -n a link set va down'], from: 'a', target: '10.0.0.2', hops: ['a:source'], problem: { code: 'link-down', namespace: 'a', ifname: 'va' } },
   { title: 'the far end down', build: [...PAIR, 'ip -n b link set vb down'], from: 'a', target: '10.0.0.2', hops: ['a:source'], problem: { code: 'no-carrier', namespace: 'b', ifname: 'vb' } },
   {
     title: 'no address on the sending end',
     build: ['mkns a b', 'cable a va "" b vb 10.0.0.2/24'],
     from: 'a',
     target: '10.0.0.2',
-    hops: [],
+    hops: ['a:source'],
     problem: { code: 'no-address', namespace: 'a', ifname: 'va' },
   },
   {
@@ -84,7 +84,7 @@ const CASES: Case[] = [
     hops: ['a:source'],
     problem: { code: 'no-address', namespace: 'b', ifname: 'vb' },
   },
-  { title: 'no route', build: [...ROUTED, 'ip -n a route del default'], from: 'a', target: '10.0.2.2', hops: [], problem: { code: 'no-route', namespace: 'a', ifname: null } },
+  { title: 'no route', build: [...ROUTED, 'ip -n a route del default'], from: 'a', target: '10.0.2.2', hops: ['a:source'], problem: { code: 'no-route', namespace: 'a', ifname: null } },
   {
     title: 'a gateway nobody has',
     build: [...ROUTED, 'ip -n a route replace default via 10.0.1.9'],

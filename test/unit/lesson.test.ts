@@ -13,8 +13,8 @@ describe('shipped lessons', () => {
     expect(lesson.steps.every((s) => s.commands.length > 0 && (s.do?.length ?? 0) > 0)).toBe(true);
   });
 
-  it('are the four the workshop needs', () => {
-    expect(shipped.map((f) => parseLesson(readFileSync(new URL(f, dir), 'utf8')).id)).toEqual(['article', 'loopback', 'docker', 'move']);
+  it('are the five the workshop needs', () => {
+    expect(shipped.map((f) => parseLesson(readFileSync(new URL(f, dir), 'utf8')).id)).toEqual(['article', 'loopback', 'docker', 'move', 'why']);
   });
 
   it('match the shipped JSON schema', () => {
