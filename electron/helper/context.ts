@@ -1,6 +1,7 @@
 // What every action gets: the process runner, the snapshot reader and a way to notify.
 import { statSync } from 'node:fs';
 import { ErrorCode, RpcError, type HelperMode, type NotificationName, type Notifications } from '../../shared/protocol';
+import type { Namespace } from '../../shared/model';
 import type { Where } from '../../shared/schemas';
 import type { IpRunner, NsRef } from './ip';
 import { refOf, type Snapshotter } from './snapshot';
@@ -40,6 +41,11 @@ export function existingTarget(ctx: Context, where: Where): NsRef {
   }
   if (!live) throw new RpcError({ code: ErrorCode.NotFound, message: `There is no network namespace named "${ref}".`, data: { field: 'namespace' } });
   return ref;
+}
+
+/** The namespace a call's `where` names, in a reading (a name that needs an id never matches by name). */
+export function namespaceAt(namespaces: readonly Namespace[], where: Where): Namespace | undefined {
+  return namespaces.find((n) => ('id' in where ? n.id === where.id : where.name === null ? n.root : n.name === where.name && !n.nameNeedsId));
 }
 
 /** The `netns` argument of `ip link set … netns X`: a name, the helper's pid for its own, or a path. */

@@ -11,7 +11,7 @@ import { Pings } from './actions/ping';
 import { Terminals } from './actions/terminal';
 import { explainPath } from './actions/explain';
 import { setSysctl } from './actions/sysctl';
-import { target, type Context } from './context';
+import { namespaceAt, target, type Context } from './context';
 import { isEmptyChange, TopologyDiffer } from './diff';
 import { findOnPath, IpRunner, nsLabel } from './ip';
 import { TopologyWatcher } from './monitor';
@@ -223,7 +223,7 @@ export class HelperService {
     // A veth's far end changes with it: deleted with it, or its carrier with its state.
     if (method === 'link.delete' || method === 'link.set' || method === 'link.move') {
       const p = params as { where: Where; ifname: string };
-      const here = namespaces.find((n) => ('id' in p.where ? n.id === p.where.id : p.where.name === null ? n.root : n.name === p.where.name && !n.nameNeedsId));
+      const here = namespaceAt(namespaces, p.where);
       const peer = here?.links.find((l) => l.ifname === p.ifname)?.peer;
       if (peer && peer.namespaceId !== here?.id) places.push({ id: peer.namespaceId });
     }

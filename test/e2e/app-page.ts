@@ -2,6 +2,8 @@
 // (data-testid, data-ns-name, data-ifname, data-ends) and acts like a person.
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll } from 'vitest';
+import type { NetnsClient } from '../../shared/protocol';
+import { connectBridge } from '../support/rpc-socket';
 import { launchChromium, screenshot, startWeb, type WebApp } from '../support/web';
 
 export interface Session {
@@ -9,6 +11,8 @@ export interface Session {
   browser: Browser;
   page: Page;
   app: AppPage;
+  /** Acts on the lab as another client of the same bridge would (the page sees it by push). */
+  asOtherClient(work: (client: NetnsClient) => Promise<unknown>): Promise<void>;
 }
 
 /**
@@ -16,7 +20,16 @@ export interface Session {
  * page on it, opened before the tests and closed after them.
  */
 export function browserSession(): Session {
-  const session = {} as Session;
+  const session = {
+    async asOtherClient(work: (client: NetnsClient) => Promise<unknown>) {
+      const { client, close } = await connectBridge(session.web.url, session.web.origin);
+      try {
+        await work(client);
+      } finally {
+        close();
+      }
+    },
+  } as Session;
   beforeAll(async () => {
     session.web = await startWeb();
     session.browser = await launchChromium();

@@ -2,16 +2,11 @@
 // output about a lab that is gone is cleared, and Start ping says why it cannot run.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildArticleLab } from '../support/article';
-import { connectBridge } from '../support/rpc-socket';
 import { browserSession } from './app-page';
 
 const session = browserSession();
 
-beforeAll(async () => {
-  const { client, close } = await connectBridge(session.web.url, session.web.origin);
-  await buildArticleLab(client);
-  close();
-});
+beforeAll(() => session.asOtherClient(buildArticleLab));
 
 describe('the Ping panel', () => {
   it('says why Start ping cannot run instead of doing nothing', async () => {
@@ -32,9 +27,7 @@ describe('the Ping panel', () => {
     await page.getByRole('button', { name: 'Start ping' }).click();
     await page.locator('[data-testid="ping-summary"]').waitFor();
     expect(await page.locator('#ping-from option:checked').textContent()).toMatch(/netns1/);
-    const { client, close } = await connectBridge(session.web.url, session.web.origin);
-    await client.call('netns.delete', { name: 'netns1' });
-    close();
+    await session.asOtherClient((client) => client.call('netns.delete', { name: 'netns1' }));
     await page.locator('[data-testid="ping-output"]').waitFor({ state: 'detached' });
     expect(await page.locator('#ping-from option:checked').textContent()).toMatch(/host/);
     expect(await page.locator('#ping-target').inputValue()).toBe('');

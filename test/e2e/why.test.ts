@@ -3,7 +3,6 @@
 // through the normal calls and pings again.
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { NetnsClient } from '../../shared/protocol';
-import { connectBridge } from '../support/rpc-socket';
 import { browserSession } from './app-page';
 
 const session = browserSession();
@@ -28,11 +27,7 @@ async function buildRouterLab(client: NetnsClient): Promise<void> {
   await client.call('sysctl.set', { namespace: 'r', key: 'net.ipv4.ip_forward', value: 0 });
 }
 
-beforeAll(async () => {
-  const { client, close } = await connectBridge(session.web.url, session.web.origin);
-  await buildRouterLab(client);
-  close();
-});
+beforeAll(() => session.asOtherClient(buildRouterLab));
 
 describe('Why?', () => {
   it('explains a failed ping, lights the broken hop, and Fix it makes the ping work', async () => {

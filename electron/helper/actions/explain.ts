@@ -3,21 +3,16 @@
 // confirms the verdict with a short ping.
 import { ErrorCode, RpcError, type PathExplanation } from '../../../shared/protocol';
 import type { ValidParams } from '../../../shared/schemas';
-import type { Context } from '../context';
+import { namespaceAt, target, type Context } from '../context';
 import { findOnPath, type NsRef } from '../ip';
 import { parsePingLine } from '../parse';
 import { factLines, parseFacts, type NsFacts } from '../path/facts';
 import { PathWalk } from '../path/walk';
-import { refOf } from '../snapshot';
 
 /** The probe: two echoes, half a second apart, each given a second to come back. */
 const PROBE_ARGS = ['-n', '-c', '2', '-i', '0.5', '-W', '1'];
 
-function refFor(ctx: Context, namespaceId: string): NsRef {
-  const entry = ctx.snapshots.entry(namespaceId);
-  if (!entry) throw new RpcError({ code: ErrorCode.NotFound, message: `There is no network namespace with id ${namespaceId} (any more).`, data: { field: 'namespaceId' } });
-  return refOf(entry);
-}
+const refFor = (ctx: Context, namespaceId: string): NsRef => target(ctx, { id: namespaceId });
 
 async function readFacts(ctx: Context, namespaceId: string, target: string, source: string | null): Promise<NsFacts> {
   const lines = factLines(target, source);
@@ -52,7 +47,7 @@ async function probe(ctx: Context, ref: NsRef, target: string): Promise<{ transm
 export async function explainPath(ctx: Context, p: ValidParams['path.explain']): Promise<PathExplanation> {
   const topology = ctx.snapshots.current();
   const where = p.where;
-  const source = topology.namespaces.find((n) => ('id' in where ? n.id === where.id : where.name === null ? n.root : n.name === where.name && !n.nameNeedsId));
+  const source = namespaceAt(topology.namespaces, where);
   if (!source) {
     const field = 'id' in where ? 'namespaceId' : 'namespace';
     throw new RpcError({ code: ErrorCode.NotFound, message: `There is no network namespace ${'id' in where ? `with id ${where.id}` : `named "${where.name}"`}.`, data: { field } });

@@ -174,6 +174,14 @@ export class PathWalk {
     return { argv: ['sysctl', '-w', `${key}=${value}`], action: { method: 'sysctl.set' as const, params: { ...this.where(nsId), key, value } } };
   }
 
+  private addrAdd(nsId: string, ifname: string, cidr: string) {
+    return { argv: ['ip', 'address', 'add', cidr, 'dev', ifname], action: { method: 'addr.add' as const, params: { ...this.where(nsId), ifname, cidr } } };
+  }
+
+  private addrDel(nsId: string, ifname: string, cidr: string) {
+    return { argv: ['ip', 'address', 'del', cidr, 'dev', ifname], action: { method: 'addr.del' as const, params: { ...this.where(nsId), ifname, cidr } } };
+  }
+
   private routeAdd(nsId: string, to: string, via: string) {
     return { argv: ['ip', 'route', 'add', to, 'via', via], action: { method: 'route.add' as const, params: { ...this.where(nsId), to, via } } };
   }
@@ -183,6 +191,12 @@ export class PathWalk {
   /** Every interface holding `ip`, anywhere on the machine (from the live topology). */
   private owners(ip: string): { nsId: string; ifname: string; cidr: string }[] {
     return this.topology.namespaces.flatMap((ns) => ns.links.flatMap((l) => l.addresses.filter((a) => sameIp(hostOf(a), ip)).map((cidr) => ({ nsId: ns.id, ifname: l.ifname, cidr }))));
+  }
+
+  /** The network a route to `ip` should name: its holder's subnet, or the address alone. */
+  private networkHolding(ip: string): string {
+    const owner = this.owners(ip)[0];
+    return owner ? networkOf(owner.cidr) : this.v6 ? `${ip}/128` : `${ip}/32`;
   }
 
   /** Where frames sent out of `ifname` can arrive. */
@@ -315,7 +329,7 @@ export class PathWalk {
       if (a) {
         const cidr = `${a.address}/${a.prefix}`;
         this.stop('address-conflict', nsId, l.ifname, `${cidr} on ${this.at(nsId, l.ifname)} failed duplicate address detection: another interface on the link has it too.`, [
-          { argv: ['ip', 'address', 'del', cidr, 'dev', l.ifname], action: { method: 'addr.del', params: { ...this.where(nsId), ifname: l.ifname, cidr } } },
+          this.addrDel(nsId, l.ifname, cidr),
         ]);
       }
     }
@@ -382,8 +396,7 @@ export class PathWalk {
 
   /** A neighbour, on one of the namespace's links, that has a way to the target's network. */
   private gatewayFor(nsId: string, f: NsFacts): { to: string; via: string; nsId: string } | null {
-    const owner = this.owners(this.target)[0];
-    const to = owner ? networkOf(owner.cidr) : this.v6 ? `${this.target}/128` : `${this.target}/32`;
+    const to = this.networkHolding(this.target);
     for (const l of f.links.filter((x) => x.up && x.kind !== 'loopback')) {
       const mine = l.addresses.filter((a) => a.scope === 'global' && a.family === (this.v6 ? 'inet6' : 'inet'));
       for (const e of this.segment(nsId, l.ifname).endpoints) {
@@ -403,7 +416,7 @@ export class PathWalk {
     const cidr = owner ? this.link(owner.nsId, owner.ifname)?.addresses.find((a) => sameIp(hostOf(a), ip)) : undefined;
     if (!cidr) return [];
     const free = this.freeAddress(cidr);
-    return free ? [{ argv: ['ip', 'address', 'add', free, 'dev', ifname], action: { method: 'addr.add' as const, params: { ...this.where(nsId), ifname, cidr: free } } }] : [];
+    return free ? [this.addrAdd(nsId, ifname, free)] : [];
   }
 
   /** The lowest address of cidr's subnet that nobody on the machine uses. */
@@ -449,7 +462,7 @@ export class PathWalk {
         second.nsId,
         second.ifname,
         `${nextHop} is held by both ${this.at(first.nsId, first.ifname)} and ${this.at(second.nsId, second.ifname)} on the same link; either may answer.`,
-        [{ argv: ['ip', 'address', 'del', cidr, 'dev', second.ifname], action: { method: 'addr.del', params: { ...this.where(second.nsId), ifname: second.ifname, cidr } } }],
+        [this.addrDel(second.nsId, second.ifname, cidr)],
       );
     }
     const endpoint = holders[0] as Endpoint;
@@ -458,7 +471,7 @@ export class PathWalk {
       if (twin) {
         const cidr = this.link(twin.nsId, twin.ifname)?.addresses.find((a) => sameIp(hostOf(a), this.source as string)) as string;
         this.stop('address-conflict', twin.nsId, twin.ifname, `${this.source}, the sender's address, is also held by ${this.at(twin.nsId, twin.ifname)} on the same link: replies may go there.`, [
-          { argv: ['ip', 'address', 'del', cidr, 'dev', twin.ifname], action: { method: 'addr.del', params: { ...this.where(twin.nsId), ifname: twin.ifname, cidr } } },
+          this.addrDel(twin.nsId, twin.ifname, cidr),
         ]);
       }
     }
@@ -528,8 +541,7 @@ export class PathWalk {
         (this.link(e.nsId, e.ifname)?.addresses ?? []).filter((a) => mine.some((m) => inSubnet(hostOf(a), m) && !sameIp(hostOf(a), hostOf(m)))).map((a) => ({ e, a })),
       );
       const candidate = other.find((o) => this.ns(o.e.nsId)?.links.some((l) => l.addresses.some((a) => inSubnet(this.target, a))) || o.e.through.length === 0) ?? other[0];
-      const owner = this.owners(this.target)[0];
-      const to = owner ? networkOf(owner.cidr) : this.v6 ? `${this.target}/128` : `${this.target}/32`;
+      const to = this.networkHolding(this.target);
       this.stop(
         'gateway-unreachable',
         nsId,
@@ -545,7 +557,7 @@ export class PathWalk {
       const e = bare[0] as Endpoint;
       const cidr = `${nextHop}/${mine.split('/')[1]}`;
       this.stop('no-address', e.nsId, e.ifname, `Nobody across ${this.at(nsId, dev)} has ${nextHop}: ${this.at(e.nsId, e.ifname)}, at the other end, has no address.`, [
-        { argv: ['ip', 'address', 'add', cidr, 'dev', e.ifname], action: { method: 'addr.add', params: { ...this.where(e.nsId), ifname: e.ifname, cidr } } },
+        this.addrAdd(e.nsId, e.ifname, cidr),
       ]);
     }
     this.stop('unknown', nsId, dev, `Nobody across ${this.at(nsId, dev)} has ${nextHop}${failed}; no namespace on that link holds it.`);
@@ -576,8 +588,7 @@ export class PathWalk {
   private async returnCheck(nsId: string, prevAddr: string | null): Promise<void> {
     const f = await this.facts(nsId);
     const source = this.source as string;
-    const owner = this.owners(source)[0];
-    const to = owner ? networkOf(owner.cidr) : this.v6 ? `${source}/128` : `${source}/32`;
+    const to = this.networkHolding(source);
     if (!f.back?.ok) {
       this.stop(
         'no-return-route',
