@@ -8,6 +8,7 @@ import { callsOf } from '../shared/lesson';
 import type { HelperMode, Impairment, MethodParams } from '../shared/protocol';
 import { cablesOnPath, ownerOfAddress } from './model/graph';
 import { request } from './request';
+import { terminalInput } from './terminal-input';
 import { useCaptures } from './stores/captures';
 import { useLessons } from './stores/lessons';
 import { useExplain } from './stores/explain';
@@ -181,7 +182,7 @@ export async function openTerminal(namespaceId: string): Promise<void> {
   const opened = await request('terminal.open', { namespaceId, cols: 100, rows: 12 }, 'Could not open a terminal');
   if (!opened) return terminals.abandon(view);
   const { terminalId } = opened;
-  terminals.add(terminalId, namespaceLabel(ns), namespaceId, view, (data) => void request('terminal.write', { terminalId, data }, 'Could not type into the terminal', { quiet: true }));
+  terminals.add(terminalId, namespaceLabel(ns), namespaceId, view, terminalInput(terminalId));
 }
 
 export async function resizeTerminal(tab: TerminalTab): Promise<void> {
