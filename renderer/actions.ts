@@ -4,7 +4,7 @@
 // way, by the id its card carries (namespaceId, peerNamespaceId, toId).
 import type { Namespace } from '../shared/model';
 import { namespaceLabel } from '../shared/model';
-import { callsOf } from '../shared/lesson';
+import { alreadyDone, callsOf } from '../shared/lesson';
 import type { HelperMode, Impairment, MethodParams } from '../shared/protocol';
 import { cablesOnPath, ownerOfAddress } from './model/graph';
 import { request } from './request';
@@ -213,13 +213,15 @@ export async function doLessonStep(index: number): Promise<void> {
   const topology = useTopology();
   try {
     for (const { method, params } of callsOf(step)) {
+      // What the learner already did by hand is not done again (it would only fail with "File exists").
+      if (alreadyDone(method, params as Record<string, unknown>, { namespaces: topology.namespaces })) continue;
       if (method === 'ping.start') {
         const p = params as MethodParams['ping.start'];
         const from = topology.byName(p.namespace ?? null);
         if (from) await startPing(from.id, p.target, p.count ?? 3, p.intervalMs ?? 1000);
         continue;
       }
-      if ((await request(method, params, `Step "${step.title}" failed`)) === undefined) return;
+      if ((await request(method, params, `“${step.title}” could not finish`)) === undefined) return;
     }
   } finally {
     lessons.running = false;

@@ -3,7 +3,7 @@
 // the participant got there. Pure.
 import { z } from 'zod';
 import { LINK_KINDS, type Namespace, type Topology } from './model';
-import { addressSchema, cidrSchema, checkParams, ifnameSchema, isHelperMethodName, routeTargetSchema, type HelperMethodName, type MethodName, type MethodParams } from './schemas';
+import { addressSchema, cidrSchema, checkParams, ifnameSchema, isHelperMethodName, normalizeCidr, routeTargetSchema, type HelperMethodName, type MethodName, type MethodParams } from './schemas';
 import { checkYamlWith, HOST, parseYamlWith, placeSchema, type YamlProblem } from './topology-file';
 
 const endSchema = z.strictObject({ namespace: placeSchema, name: ifnameSchema });
@@ -160,6 +160,51 @@ export function satisfied(check: Check, topology: Topology, pings: readonly Ping
     if (!far || link.peer?.namespaceId !== far.id || link.peer.ifname !== want.peer.name) return false;
   }
   return true;
+}
+
+/**
+ * Whether a "do it for me" call's effect is in the lab already, so running it
+ * again would only fail ("File exists"). Calls whose effect the topology does
+ * not show (sysctl.set, ping.start) are never done.
+ */
+export function alreadyDone(method: MethodName, params: Record<string, unknown>, topology: Topology): boolean {
+  const place = (key: string) => (params[key] as string | null | undefined) ?? HOST;
+  const ns = find(topology, place('namespace'));
+  const link = (name: unknown, where = ns) => where?.links.find((l) => l.ifname === name);
+  const here = link(params.ifname);
+  switch (method) {
+    case 'netns.create':
+      return find(topology, params.name as string) !== undefined;
+    case 'netns.delete':
+      return find(topology, params.name as string) === undefined;
+    case 'bridge.create':
+      return link(params.name)?.kind === 'bridge';
+    case 'veth.create': {
+      const far = find(topology, place('peerNamespace'));
+      const a = link(params.name);
+      return !!a && !!far && a.peer?.namespaceId === far.id && a.peer.ifname === params.peerName;
+    }
+    case 'link.move': {
+      const to = params.to === undefined ? undefined : find(topology, (params.to as string | null) ?? HOST);
+      return !here && !!link(params.rename ?? params.ifname, to);
+    }
+    case 'link.set':
+      return !!here && (params.up === undefined || here.up === params.up) && (params.mtu === undefined || here.mtu === params.mtu) && (params.rename === undefined || here.ifname === params.rename);
+    case 'link.delete':
+      return !!ns && !here;
+    case 'link.setMaster':
+      return !!here && here.master === (params.master as string | null);
+    case 'addr.add':
+      return !!here && here.addresses.includes(normalizeCidr(params.cidr as string));
+    case 'addr.del':
+      return !!here && !here.addresses.includes(normalizeCidr(params.cidr as string));
+    case 'route.add':
+      return !!ns?.routes.some((r) => r.to === params.to && (params.via === undefined || r.via === params.via));
+    case 'route.del':
+      return !!ns && !ns.routes.some((r) => r.to === params.to && (params.via === undefined || r.via === params.via));
+    default:
+      return false;
+  }
 }
 
 /** A step's "do it for me" calls, ready for the client. */

@@ -18,30 +18,43 @@ function shipped(): Lesson[] {
 export const useLessons = defineStore('lessons', () => {
   const lessons = ref<Lesson[]>(shipped());
   const currentId = ref<string | null>(null);
-  /** Steps ticked so far in the current lesson: a tick stays, even when a later step changes what it checked. */
-  const ticked = ref<number[]>([]);
+  /** Where the pings this lesson counts begin in the app's ping history: at its start, or at the last Reset. */
+  const pingsFrom = ref(0);
   const running = ref(false);
   const current = computed(() => lessons.value.find((l) => l.id === currentId.value) ?? null);
+  /**
+   * Which steps are done, from the live lab: a step is done when its own check
+   * holds or a later step's does (a later step may undo what an earlier one
+   * checked, like moving the end that was "in the host for now").
+   */
+  const done = computed<boolean[]>(() => {
+    const lesson = current.value;
+    if (!lesson) return [];
+    const lab = { namespaces: useTopology().namespaces };
+    const pings = usePings().history.slice(pingsFrom.value);
+    const holds = lesson.steps.map((step) => satisfied(step.check, lab, pings));
+    let later = false;
+    return holds.reduceRight<boolean[]>((out, h, i) => {
+      later ||= h;
+      out[i] = later;
+      return out;
+    }, []);
+  });
+  const ticked = computed(() => done.value.flatMap((d, i) => (d ? [i] : [])));
   const nextStep = computed(() => (current.value ? current.value.steps.findIndex((_, i) => !ticked.value.includes(i)) : -1));
   const complete = computed(() => !!current.value && nextStep.value === -1);
 
-  function evaluate(): void {
-    const lesson = current.value;
-    if (!lesson) return;
-    const topology = useTopology();
-    const pings = usePings();
-    lesson.steps.forEach((step, i) => {
-      if (!ticked.value.includes(i) && satisfied(step.check, { namespaces: topology.namespaces }, pings.history)) ticked.value.push(i);
-    });
-  }
-
-  // Re-check whenever the kernel's state or the ping history changes, whoever changed it.
-  watch(() => [useTopology().namespaces, usePings().history.length, currentId.value], evaluate);
+  // A reset lab starts the count of pings again.
+  watch(
+    () => useTopology().pristine,
+    (pristine) => {
+      if (pristine) pingsFrom.value = usePings().history.length;
+    },
+  );
 
   function start(id: string): void {
     currentId.value = id;
-    ticked.value = [];
-    evaluate();
+    pingsFrom.value = usePings().history.length;
   }
 
   function open(text: string, name: string): void {
@@ -55,5 +68,5 @@ export const useLessons = defineStore('lessons', () => {
     }
   }
 
-  return { lessons, current, currentId, ticked, nextStep, complete, running, start, open };
+  return { lessons, current, currentId, done, ticked, nextStep, complete, running, start, open };
 });

@@ -47,7 +47,7 @@ export const useUi = defineStore('ui', () => {
   /** Zoomed out too far to read ports: cards show only their name (and render far less). */
   const compact = ref(false);
   const bottomTab = ref<'commands' | 'packets' | 'terminal'>('commands');
-  const sideTab = ref<'inspector' | 'lessons'>('inspector');
+  const sideTab = ref<'inspector' | 'lessons' | 'ping'>('inspector');
   /** Asks the canvas to export itself as a picture. */
   const pictureRequest = ref<{ kind: 'png' | 'svg'; at: number } | null>(null);
   /** The menu a click on a cable opens, where it was clicked. */

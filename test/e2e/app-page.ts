@@ -106,9 +106,14 @@ export class AppPage {
     if (options.release !== false) await this.page.mouse.up();
   }
 
+  /** Brings a side panel tab forward: Inspector, Lessons or Ping. */
+  async openTab(tab: 'inspector' | 'lessons' | 'ping'): Promise<void> {
+    await this.page.getByRole('tab', { name: new RegExp(`^${tab}`, 'i') }).click();
+  }
+
   /** Opens a lesson from the Lessons tab (coming back from another lesson first). */
   async openLesson(id: string): Promise<void> {
-    await this.page.locator('[data-tab="lessons"]').click();
+    await this.openTab('lessons');
     if (await this.page.locator('[data-testid="lessons"] .head').count()) await this.page.getByRole('button', { name: '‹ Lessons' }).click();
     await this.page.locator(`[data-lesson="${id}"]`).click();
   }

@@ -26,6 +26,7 @@ describe('capture in the browser', () => {
     await page.locator('[aria-label="Capture filter (BPF)"]').fill('icmp');
     await page.locator('[data-action="capture"]').click();
     await page.locator('[data-testid="capture-panel"] [data-capture="netns1/veth1"]').waitFor();
+    await app.openTab('ping');
     await page.locator('#ping-from').selectOption({ label: 'host' });
     await page.locator('#ping-target').fill('10.1.1.1');
     await page.locator('#ping-count').fill('3');

@@ -10,7 +10,8 @@ beforeAll(() => session.asOtherClient(buildArticleLab));
 
 describe('the Ping panel', () => {
   it('says why Start ping cannot run instead of doing nothing', async () => {
-    const { page } = session;
+    const { page, app } = session;
+    await app.openTab('ping');
     const start = page.getByRole('button', { name: 'Start ping' });
     await page.locator('#ping-target').fill('');
     expect(await start.isDisabled()).toBe(true);
@@ -22,6 +23,7 @@ describe('the Ping panel', () => {
   it('falls back to the host when its From goes away, and forgets output and a To that went with it', async () => {
     const { page, app } = session;
     await app.card('netns1').click();
+    await app.openTab('ping');
     await page.locator('#ping-target').fill('10.1.1.2');
     await page.locator('#ping-count').fill('1');
     await page.getByRole('button', { name: 'Start ping' }).click();

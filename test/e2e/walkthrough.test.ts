@@ -44,6 +44,7 @@ describe("the article's walkthrough in the browser", () => {
   });
 
   it('pings 10.1.1.1 from the host and shows the replies and the summary', async () => {
+    await app.openTab('ping');
     await page.locator('#ping-from').selectOption({ label: 'host' });
     await page.locator('#ping-target').fill('10.1.1.1');
     await page.locator('#ping-count').fill('3');
