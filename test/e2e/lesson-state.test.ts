@@ -37,7 +37,12 @@ describe('lesson state', () => {
     await session.asOtherClient((client) => client.call('addr.add', { namespace: 'netns1', ifname: 'veth1', cidr: '10.1.1.1/24' }));
     await page.locator('[data-action="do-step"]').click();
     await expect.poll(() => stepDone(3)).toBe('true');
-    expect(await page.locator('[data-testid="toast"]').filter({ hasText: /File exists|could not finish/ }).count()).toBe(0);
+    expect(
+      await page
+        .locator('[data-testid="toast"]')
+        .filter({ hasText: /File exists|could not finish/ })
+        .count(),
+    ).toBe(0);
     await screenshot(page, 'lesson-in-place');
   });
 
