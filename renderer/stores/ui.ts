@@ -22,6 +22,15 @@ export interface DragState {
 }
 
 const POSITIONS_KEY = 'netns-explorer.positions';
+const TEXT_SCALE_KEY = 'netns-explorer.text-scale';
+
+/** Text sizes for a projector: 100, 125 and 150 %. */
+export const TEXT_SCALES = [1, 1.25, 1.5] as const;
+
+function loadTextScale(): number {
+  const saved = Number(localStorage.getItem(TEXT_SCALE_KEY));
+  return (TEXT_SCALES as readonly number[]).includes(saved) ? saved : 1;
+}
 
 function loadPositions(): Record<string, XY> {
   try {
@@ -33,6 +42,9 @@ function loadPositions(): Record<string, XY> {
 
 export const useUi = defineStore('ui', () => {
   const selection = ref<Selection>(null);
+  /** How large the panels' text is (the graph has its own zoom); remembered. */
+  const textScale = ref(loadTextScale());
+  watch(textScale, (value) => localStorage.setItem(TEXT_SCALE_KEY, String(value)));
   /** Card positions by namespace label, kept across refreshes and restarts. */
   const positions = ref<Record<string, XY>>(loadPositions());
   const drag = shallowRef<DragState | null>(null);
@@ -106,6 +118,7 @@ export const useUi = defineStore('ui', () => {
     confirm,
     logOpen,
     highlighted,
+    textScale,
     fitRequests,
     compact,
     bottomTab,
