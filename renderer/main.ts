@@ -2,7 +2,6 @@ import { createPinia } from 'pinia';
 import { createApp } from 'vue';
 import '@vue-flow/core/dist/style.css';
 import '@vue-flow/core/dist/theme-default.css';
-import '@vue-flow/controls/dist/style.css';
 import '@vue-flow/minimap/dist/style.css';
 import './styles.css';
 import App from './App.vue';
