@@ -7,6 +7,7 @@ import { namespaceLabel } from '../shared/model';
 import { alreadyDone, callsOf } from '../shared/lesson';
 import type { HelperMode, Impairment, MethodParams } from '../shared/protocol';
 import { cablesOnPath, ownerOfAddress } from './model/graph';
+import { deletionConsequences } from './model/failures';
 import { request } from './request';
 import { terminalInput } from './terminal-input';
 import { useCaptures } from './stores/captures';
@@ -49,6 +50,15 @@ export async function spawnNamespace(): Promise<boolean> {
 
 export async function nameNamespace(ns: Namespace, pid: number, name: string): Promise<boolean> {
   return (await request('netns.attach', { pid, name }, `Could not name ${label(ns)}`)) !== undefined;
+}
+
+/** Asks before deleting a namespace, saying what goes with it (its cable ends, the bridge ports they were). */
+export function askDeleteNamespace(id: string): void {
+  const topology = useTopology();
+  const ns = topology.byId(id);
+  if (!ns || ns.root) return;
+  const how = ns.name ? 'Pings and captures running inside it are stopped.' : 'Its holding process is stopped.';
+  useUi().ask(`Delete namespace ${label(ns)}?`, `${deletionConsequences(ns, topology.namespaces)} ${how}`, 'Delete namespace', () => void deleteNamespace(id));
 }
 
 export async function deleteNamespace(id: string): Promise<void> {

@@ -5,6 +5,7 @@
 // call: the helper pushes the change's topology notification before its reply.
 import { ErrorCode, RpcError, type MethodName, type MethodParams, type MethodResult, type RiskErrorData } from '../shared/protocol';
 import { useClient } from './client/current';
+import { describeFailure } from './model/failures';
 import { useTopology } from './stores/topology';
 import { useUi } from './stores/ui';
 
@@ -39,6 +40,9 @@ export async function request<M extends MethodName>(method: M, params: MethodPar
       ),
     );
   }
-  ui.toast('error', failure, failed instanceof RpcError ? failed.message : String(failed));
+  const kernel = failed instanceof RpcError ? failed.message : String(failed);
+  // Which name clashed or was missing, in the user's terms; the kernel's words stay as the detail.
+  const plain = failed instanceof RpcError && failed.code === ErrorCode.CommandFailed ? describeFailure(method, params as Record<string, unknown>, kernel, topology.namespaces) : null;
+  ui.toast('error', plain ? `${failure}: ${plain}` : failure, kernel);
   return undefined;
 }
