@@ -214,6 +214,12 @@ export async function switchMode(mode: HelperMode): Promise<boolean> {
   return switched !== undefined;
 }
 
+/** Opens a lesson: its steps follow the lab from now, and the cards are arranged afresh. */
+export function startLesson(id: string): void {
+  useLessons().start(id);
+  useUi().arrangeRequests++;
+}
+
 /** Runs a lesson step's calls, each visible in the command log; pings go through the Ping panel. */
 export async function doLessonStep(index: number): Promise<void> {
   const lessons = useLessons();

@@ -41,6 +41,8 @@ export async function resetLab(): Promise<boolean> {
     const ok = await request('link.delete', { ifname: link.ifname }, `Could not remove ${link.ifname}`);
     if (!ok) return false;
   }
+  // What is built next is laid out afresh and brought into view, not drawn at the old lab's places and zoom.
+  useUi().positions = {};
   return true;
 }
 
@@ -57,12 +59,11 @@ export async function openTopology(file: File): Promise<void> {
   const plan = planOf(parsed);
   ui.ask(`Open ${file.name}?`, `The lab is emptied first, then ${plan.length} steps build the file's topology; each shows in the command log.`, 'Replace the lab', async () => {
     if (!(await resetLab())) return;
-    // The file's cards are laid out afresh as they arrive, not where the old lab's were.
-    ui.positions = {};
     for (const [i, step] of plan.entries()) {
       const done = await request(step.method, step.params, `Step ${i + 1} of ${plan.length} failed (${step.method})`);
       if (done === undefined) return;
     }
+    ui.arrangeRequests++;
     ui.toast('success', `Opened ${file.name}`, `${plan.length} steps, all done.`);
   });
 }

@@ -56,6 +56,8 @@ export const useUi = defineStore('ui', () => {
   const highlighted = ref<string[]>([]);
   /** Bumped to ask the canvas to fit the view. */
   const fitRequests = ref(0);
+  /** Bumped to ask the canvas to lay every card out afresh (ELK), then fit. */
+  const arrangeRequests = ref(0);
   /** Zoomed out too far to read ports: cards show only their name (and render far less). */
   const compact = ref(false);
   const bottomTab = ref<'commands' | 'packets' | 'terminal'>('commands');
@@ -120,6 +122,7 @@ export const useUi = defineStore('ui', () => {
     highlighted,
     textScale,
     fitRequests,
+    arrangeRequests,
     compact,
     bottomTab,
     sideTab,
