@@ -41,8 +41,8 @@ export async function resetLab(): Promise<boolean> {
     const ok = await request('link.delete', { ifname: link.ifname }, `Could not remove ${link.ifname}`);
     if (!ok) return false;
   }
-  // What is built next is laid out afresh and brought into view, not drawn at the old lab's places and zoom.
-  useUi().positions = {};
+  // The empty lab is laid out afresh and brought into view: what is built next starts there, not at the old lab's places and zoom.
+  useUi().arrangeRequests++;
   return true;
 }
 

@@ -1,47 +1,96 @@
-// Exporting the graph as a picture, PNG or SVG, as it is drawn, in the theme on screen.
-import { toPng, toSvg } from 'html-to-image';
+// Exporting the graph as a picture: a vector SVG of cards, cables and text
+// (renderer/model/vector.ts), and a PNG drawn from that SVG at twice the size.
+// Both hold the whole graph with a tight margin, in the theme on screen, and
+// nothing of the moment: no selection, no glow, no minimap or buttons.
+import { vectorSvg, type Palette, type Scene, type SceneCard } from './model/vector';
 
-function save(name: string, dataUrl: string): void {
+function save(name: string, url: string): void {
   const a = document.createElement('a');
-  a.href = dataUrl;
+  a.href = url;
   a.download = name;
   a.click();
 }
 
-/**
- * The cables' colours come from stylesheets the picture does not carry:
- * write each one's computed paint onto it while the picture is taken.
- */
-function inlineCablePaint(canvas: HTMLElement): () => void {
-  const shapes = [...canvas.querySelectorAll<SVGElement>('.vue-flow__edges path, .vue-flow__edges rect, .vue-flow__edges text')];
-  const before = shapes.map((shape) => shape.getAttribute('style'));
-  for (const shape of shapes) {
-    const computed = getComputedStyle(shape);
-    for (const property of ['stroke', 'stroke-width', 'stroke-dasharray', 'fill', 'font-family', 'font-size']) {
-      shape.style.setProperty(property, computed.getPropertyValue(property));
-    }
-  }
-  return () =>
-    shapes.forEach((shape, i) => {
-      const style = before[i];
-      if (style === null || style === undefined) shape.removeAttribute('style');
-      else shape.setAttribute('style', style);
-    });
+function palette(): Palette {
+  const css = getComputedStyle(document.body);
+  const v = (name: string) => css.getPropertyValue(name).trim();
+  return {
+    bg: v('--bg'),
+    card: v('--card'),
+    cardHead: v('--card-head'),
+    cardRoot: v('--card-root'),
+    border: v('--border'),
+    text: v('--text'),
+    muted: v('--muted'),
+    accent: v('--accent'),
+    ok: v('--ok'),
+    warn: v('--warn'),
+    idle: v('--idle'),
+    cable: v('--cable'),
+    cableDown: v('--cable-down'),
+  };
 }
 
-/** The canvas element, without the minimap, the zoom buttons and the drag handles. */
-export async function exportPicture(kind: 'png' | 'svg', canvas: HTMLElement): Promise<void> {
-  const skip = ['vue-flow__minimap', 'vue-flow__controls', 'vue-flow__handle', 'vue-flow__panel', 'fold'];
-  const options = {
-    backgroundColor: getComputedStyle(document.body).getPropertyValue('--bg').trim() || '#ffffff',
-    filter: (node: HTMLElement) => !skip.some((c) => node.classList?.contains(c)),
-  };
-  const stamp = new Date().toISOString().slice(0, 16).replace(/[:T]/g, '-');
-  const restore = inlineCablePaint(canvas);
-  try {
-    const url = kind === 'png' ? await toPng(canvas, { ...options, pixelRatio: 2 }) : await toSvg(canvas, options);
-    save(`netns-lab-${stamp}.${kind}`, url);
-  } finally {
-    restore();
+const text = (el: Element | null) => el?.textContent?.trim() ?? '';
+
+/** Cards and cables as drawn, in graph coordinates (Vue Flow places each node by a translate). */
+export function readScene(canvas: HTMLElement): Scene {
+  const cards: SceneCard[] = [];
+  for (const node of canvas.querySelectorAll<HTMLElement>('.vue-flow__node')) {
+    const at = /translate\((-?[\d.]+)px,\s*(-?[\d.]+)px\)/.exec(node.style.transform);
+    const el = node.querySelector<HTMLElement>('[data-testid="netns"]');
+    if (!at || !el) continue;
+    const compact = el.classList.contains('compact');
+    cards.push({
+      x: Number(at[1]),
+      y: Number(at[2]),
+      width: el.offsetWidth,
+      height: el.offsetHeight,
+      title: el.dataset.title ?? '',
+      tag: compact ? null : text(el.querySelector('.head .tag')) || null,
+      root: el.classList.contains('root'),
+      count: compact ? Number(text(el.querySelector('.count'))) : null,
+      rows: compact
+        ? []
+        : [...el.querySelectorAll<HTMLElement>('li[data-testid="iface"]')].map((row) => ({
+            y: row.offsetTop,
+            height: row.offsetHeight,
+            ifname: row.dataset.ifname ?? '',
+            kind: text(row.querySelector('.kind')),
+            state: text(row.querySelector('.state')),
+            tone: ['ok', 'warn', 'idle'].find((t) => row.querySelector('.state')?.classList.contains(t)) ?? 'muted',
+            addresses: [...row.querySelectorAll('.addr')].map(text),
+            indent: row.classList.contains('depth-1'),
+          })),
+    });
   }
+  const cables = [...canvas.querySelectorAll<SVGGElement>('[data-testid="cable"]')].map((g) => ({ d: g.querySelector('path.wire')?.getAttribute('d') ?? '', live: g.classList.contains('live') }));
+  return { cards, cables: cables.filter((c) => c.d), palette: palette() };
+}
+
+const svgUrl = (svg: string) => `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`;
+
+/** Draws the SVG onto a canvas at `scale`, for a PNG. */
+async function rasterize(svg: string, scale: number): Promise<string> {
+  const image = new Image();
+  await new Promise<void>((resolve, reject) => {
+    image.onload = () => resolve();
+    image.onerror = () => reject(new Error('the drawing could not be rendered'));
+    // A data: URL, which the page's CSP allows for images (blob: it does not).
+    image.src = svgUrl(svg);
+  });
+  const canvas = document.createElement('canvas');
+  canvas.width = Math.ceil(image.width * scale);
+  canvas.height = Math.ceil(image.height * scale);
+  const context = canvas.getContext('2d');
+  if (!context) throw new Error('no 2D canvas here');
+  context.drawImage(image, 0, 0, canvas.width, canvas.height);
+  return canvas.toDataURL('image/png');
+}
+
+export async function exportPicture(kind: 'png' | 'svg', canvas: HTMLElement): Promise<void> {
+  const svg = vectorSvg(readScene(canvas));
+  const stamp = new Date().toISOString().slice(0, 16).replace(/[:T]/g, '-');
+  const url = kind === 'svg' ? svgUrl(svg) : await rasterize(svg, 2);
+  save(`netns-lab-${stamp}.${kind}`, url);
 }
