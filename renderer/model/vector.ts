@@ -71,7 +71,10 @@ const n = (v: number) => String(Math.round(v * 10) / 10);
 export function bounds(scene: Scene): { x: number; y: number; width: number; height: number } {
   const xs: number[] = [];
   const ys: number[] = [];
-  for (const c of scene.cards) (xs.push(c.x, c.x + c.width), ys.push(c.y, c.y + c.height));
+  for (const c of scene.cards) {
+    xs.push(c.x, c.x + c.width);
+    ys.push(c.y, c.y + c.height);
+  }
   for (const cable of scene.cables) {
     const numbers = (cable.d.match(/-?\d+(?:\.\d+)?(?:e-?\d+)?/g) ?? []).map(Number);
     numbers.forEach((v, i) => (i % 2 === 0 ? xs : ys).push(v));
