@@ -3,6 +3,7 @@
 // Both hold the whole graph with a tight margin, in the theme on screen, and
 // nothing of the moment: no selection, no glow, no minimap or buttons.
 import { vectorSvg, type Palette, type Scene, type SceneCard } from './model/vector';
+import { resolveColors } from './theme';
 
 function save(name: string, url: string): void {
   const a = document.createElement('a');
@@ -12,23 +13,21 @@ function save(name: string, url: string): void {
 }
 
 function palette(): Palette {
-  const css = getComputedStyle(document.body);
-  const v = (name: string) => css.getPropertyValue(name).trim();
-  return {
-    bg: v('--bg'),
-    card: v('--card'),
-    cardHead: v('--card-head'),
-    cardRoot: v('--card-root'),
-    border: v('--border'),
-    text: v('--text'),
-    muted: v('--muted'),
-    accent: v('--accent'),
-    ok: v('--ok'),
-    warn: v('--warn'),
-    idle: v('--idle'),
-    cable: v('--cable'),
-    cableDown: v('--cable-down'),
-  };
+  return resolveColors({
+    bg: '--bg',
+    card: '--card',
+    cardHead: '--card-head',
+    cardRoot: '--card-root',
+    border: '--border',
+    text: '--text',
+    muted: '--muted',
+    accent: '--accent',
+    ok: '--ok',
+    warn: '--warn',
+    idle: '--idle',
+    cable: '--cable',
+    cableDown: '--cable-down',
+  });
 }
 
 const text = (el: Element | null) => el?.textContent?.trim() ?? '';

@@ -11,6 +11,7 @@ import { BRIDGE_LIMITS, type HelperMode } from '../../shared/protocol';
 import { helperLaunch } from '../bridge/launch';
 import { RpcRouter } from '../bridge/router';
 import { HelperSupervisor } from '../bridge/supervisor';
+import { userPort } from './port';
 
 const OUT = fileURLToPath(new URL('../', import.meta.url));
 const STATIC_ROOT = join(OUT, 'renderer');
@@ -24,16 +25,17 @@ const TYPES: Record<string, string> = {
   '.woff2': 'font/woff2',
   '.map': 'application/json',
 };
-const USAGE = 'Usage: npm run web -- [--lab | --host] [--port=N]   (N: 0, the default, picks a free port; else 1–65535)';
+const USAGE = 'Usage: npm run web -- [--lab | --host] [--port=N]   (N: 0 picks a free port; 1–65535 that one; by default your own port, or a free one when it is busy)';
 
 interface Flags {
   mode: HelperMode;
-  port: number;
+  /** null: this user's own port (userPort), or any free one when that is busy. */
+  port: number | null;
 }
 
 /** The flags, or a line saying what is wrong with them. */
 export function parseFlags(argv: readonly string[]): Flags | { error: string } {
-  const flags: Flags = { mode: 'lab', port: 0 };
+  const flags: Flags = { mode: 'lab', port: null };
   for (const arg of argv) {
     if (arg === '--lab' || arg === '--host') flags.mode = arg === '--lab' ? 'lab' : 'host';
     else if (arg.startsWith('--port=')) {
@@ -189,17 +191,25 @@ function main(): void {
   });
 
   supervisor.start();
+  const wanted = flags.port ?? userPort(process.getuid?.() ?? 0);
   server.on('error', (error: NodeJS.ErrnoException) => {
-    process.stderr.write(`netns-explorer web: cannot listen on 127.0.0.1:${flags.port}: ${error.code === 'EADDRINUSE' ? 'the port is in use' : error.message}\n`);
+    if (flags.port === null && error.code === 'EADDRINUSE') {
+      // Your usual port is taken (another copy, or someone else): any free one will do, settings aside.
+      process.stderr.write(`netns-explorer web: port ${wanted} is in use; using a free one (settings made there are kept per port)\n`);
+      server.listen(0, '127.0.0.1');
+      return;
+    }
+    process.stderr.write(`netns-explorer web: cannot listen on 127.0.0.1:${wanted}: ${error.code === 'EADDRINUSE' ? 'the port is in use' : error.message}\n`);
     void supervisor.stop().then(() => process.exit(1));
   });
-  server.listen(flags.port, '127.0.0.1', () => {
+  server.on('listening', () => {
     const address = server.address();
-    const port = typeof address === 'object' && address ? address.port : flags.port;
+    const port = typeof address === 'object' && address ? address.port : wanted;
     hosts = hostsFor(port);
     origins = originsFor(port);
     process.stdout.write(`Netns Explorer: http://127.0.0.1:${port}/?token=${token}\n`);
   });
+  server.listen(wanted, '127.0.0.1');
 
   const shutdown = async () => {
     server.close();

@@ -2,6 +2,7 @@
 import { FitAddon } from '@xterm/addon-fit';
 import { Terminal } from '@xterm/xterm';
 import { defineStore } from 'pinia';
+import { resolveColors } from '../theme';
 import { markRaw, ref } from 'vue';
 import { PingSpotter } from '../terminal-pings';
 import { usePings } from './pings';
@@ -19,9 +20,7 @@ export interface TerminalTab {
 }
 
 function theme(): Record<string, string> {
-  const css = getComputedStyle(document.body);
-  const v = (name: string) => css.getPropertyValue(name).trim();
-  return { background: v('--panel-2'), foreground: v('--text'), cursor: v('--accent'), selectionBackground: v('--accent-soft') };
+  return resolveColors({ background: '--panel-2', foreground: '--text', cursor: '--accent', selectionBackground: '--accent-soft' });
 }
 
 export const useTerminals = defineStore('terminals', () => {

@@ -2,6 +2,7 @@
 import { defineStore } from 'pinia';
 import { ref, shallowRef, watch } from 'vue';
 import type { XY } from '../model/graph';
+import { followTheme, loadTheme, type ThemeChoice } from '../theme';
 
 export type Selection = { type: 'netns'; id: string } | { type: 'iface'; namespaceId: string; ifname: string } | null;
 
@@ -42,6 +43,9 @@ function loadPositions(): Record<string, XY> {
 
 export const useUi = defineStore('ui', () => {
   const selection = ref<Selection>(null);
+  /** System, light or dark; remembered. */
+  const theme = ref<ThemeChoice>(loadTheme());
+  followTheme(theme);
   /** How large the panels' text is (the graph has its own zoom); remembered. */
   const textScale = ref(loadTextScale());
   watch(textScale, (value) => localStorage.setItem(TEXT_SCALE_KEY, String(value)));
@@ -121,6 +125,7 @@ export const useUi = defineStore('ui', () => {
     logOpen,
     highlighted,
     textScale,
+    theme,
     fitRequests,
     arrangeRequests,
     compact,

@@ -181,7 +181,7 @@ interface UiFigures {
 
 async function renderer(n: number): Promise<UiFigures> {
   log(`renderer with ${n} namespaces…`);
-  const web = await startWeb(['--lab']);
+  const web = await startWeb(['--lab', '--port=0']);
   const bridge = await connectBridge(web.url, web.origin);
   await build(bridge.client, n);
   bridge.close();

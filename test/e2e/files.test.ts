@@ -69,7 +69,7 @@ describe('lab files in the browser', () => {
     expect(svg).toMatch(/<text [^>]*>netns1<\/text>/);
     expect(svg).toMatch(/<text [^>]*>veth1<\/text>/);
     expect(svg).toMatch(/<text [^>]*>10\.1\.1\.1\/24<\/text>/);
-    expect(svg).toMatch(/<path class="cable" d="M[^"]+" fill="none" stroke="#/);
+    expect(svg).toMatch(/<path class="cable" d="M[^"]+" fill="none" stroke="rgb\(/);
     const [, , , width, height] = /viewBox="([-\d.]+) ([-\d.]+) ([\d.]+) ([\d.]+)"/.exec(svg) ?? [];
     // Two cards side by side with a 24 px margin: tight, not the window's size.
     expect(Number(width)).toBeLessThan(1000);

@@ -68,12 +68,20 @@ describe('window sizes', () => {
     await page.setViewportSize({ width: 1440, height: 900 });
   });
 
-  it('remembers the text size across a reload', async () => {
+  it('remembers the text size and the theme across a reload, whatever the system says', async () => {
     const { page } = session;
+    await page.emulateMedia({ colorScheme: 'light' });
     await page.locator('[data-field="text-size"]').selectOption('1.25');
+    await page.locator('[data-field="theme"]').selectOption('dark');
     await page.reload();
     await page.locator('[data-field="text-size"]').waitFor();
     expect(await page.locator('[data-field="text-size"]').inputValue()).toBe('1.25');
+    expect(await page.locator('[data-field="theme"]').inputValue()).toBe('dark');
+    // The dark theme's background, though the system asks for light.
+    expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(20, 24, 30)');
+    await screenshot(page, 'theme-dark-chosen');
     await page.locator('[data-field="text-size"]').selectOption('1');
+    await page.locator('[data-field="theme"]').selectOption('system');
+    expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(244, 246, 249)');
   });
 });

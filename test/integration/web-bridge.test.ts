@@ -2,7 +2,7 @@
 // hostile WebSocket frames, borrowed tokens, floods. None of it may take the
 // server down; after all of it, the article's walkthrough still works over it.
 import { spawnSync } from 'node:child_process';
-import { request } from 'node:http';
+import { createServer, request } from 'node:http';
 import { connect } from 'node:net';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +10,7 @@ import { BRIDGE_LIMITS, ErrorCode } from '../../shared/protocol';
 import { RpcClient } from '../../shared/rpc-client';
 import { ROOT } from '../support/helper';
 import { startWeb, type WebApp } from '../support/web';
+import { userPort } from '../../electron/web/port';
 
 let web: WebApp;
 let port: number;
@@ -193,6 +194,33 @@ describe('the web bridge under hostile input', () => {
 });
 
 describe('npm run web flags', () => {
+  it('listens on the same port for a user every run (settings live per origin), and on a free one when that is busy', async () => {
+    const mine = userPort(process.getuid?.() ?? 0);
+    // Whoever holds the port first: this test, so the web app must fall back.
+    const squatter = createServer();
+    const held = await new Promise<boolean>((resolve) => {
+      squatter.once('error', () => resolve(false));
+      squatter.listen(mine, '127.0.0.1', () => resolve(true));
+    });
+    try {
+      const web = await startWeb(['--lab']);
+      try {
+        expect(new URL(web.url).port).not.toBe(String(mine));
+      } finally {
+        await web.stop();
+      }
+    } finally {
+      if (held) await new Promise((r) => squatter.close(r));
+    }
+    if (!held) return;
+    const web = await startWeb(['--lab']);
+    try {
+      expect(new URL(web.url).port).toBe(String(mine));
+    } finally {
+      await web.stop();
+    }
+  });
+
   it('prints usage, not a stack trace, for a bad --port', () => {
     for (const bad of ['--port=abc', '--port=70000', '--port=-1', '--port=']) {
       const run = spawnSync(process.execPath, [`${ROOT}out/web/web.mjs`, bad], { encoding: 'utf8', timeout: 10_000 });

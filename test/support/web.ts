@@ -17,7 +17,7 @@ export interface WebApp {
   stop(): Promise<void>;
 }
 
-export async function startWeb(args: string[] = ['--lab']): Promise<WebApp> {
+export async function startWeb(args: string[] = ['--lab', '--port=0']): Promise<WebApp> {
   const script = `${ROOT}out/web/web.mjs`;
   if (!existsSync(script) || !existsSync(`${ROOT}out/renderer/index.html`)) throw new Error('out/ is missing: run "npm run build" first');
   const child = spawn(process.execPath, [script, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
