@@ -58,5 +58,26 @@ describe('lesson state', () => {
     await expect.poll(() => stepDone(0), { timeout: 15_000 }).toBe('false');
     for (let i = 1; i < 7; i++) expect(await stepDone(i)).toBe('false');
     expect(await page.getByRole('tab', { name: /^Lessons/ }).textContent()).toMatch(/0\/7/);
+    // The Ping panel forgets the ping about the lab that is gone.
+    await session.app.openTab('ping');
+    await page.locator('[data-testid="ping-output"]').waitFor({ state: 'detached' });
+    expect(await page.locator('#ping-from option:checked').textContent()).toMatch(/host/);
+    await session.app.openTab('lessons');
+  });
+
+  it('opens the create dialogs with the current step’s names', async () => {
+    const { page } = session;
+    await page.keyboard.press('n');
+    expect(await page.locator('#ns-name').inputValue()).toBe('netns1');
+    await page.keyboard.press('Escape');
+    await page.locator('[data-action="do-step"]').click();
+    await expect.poll(() => stepDone(0)).toBe('true');
+    // Step 2: "Create veth0 and veth1, both in the host for now".
+    await page.keyboard.press('v');
+    expect(await page.locator('#veth-name').inputValue()).toBe('veth0');
+    expect(await page.locator('#veth-peer').inputValue()).toBe('veth1');
+    expect(await page.locator('#veth-peer-ns option:checked').textContent()).toMatch(/host/);
+    expect(await page.locator('[data-testid="dialog-command"]').textContent()).toBe('ip link add name veth0 type veth peer name veth1');
+    await page.keyboard.press('Escape');
   });
 });
