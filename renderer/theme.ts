@@ -1,23 +1,22 @@
-// The theme: the user's choice (system, light or dark), remembered, and the
-// colours as the page resolves them now.
+// The theme: the user's choice (system, light or dark) applied to the page,
+// and the colours as the page resolves them now.
 import { watch, type Ref } from 'vue';
+import { readSetting } from './settings';
 
 export type ThemeChoice = 'system' | 'light' | 'dark';
-const THEME_KEY = 'netns-explorer.theme';
 
 export function loadTheme(): ThemeChoice {
-  const saved = localStorage.getItem(THEME_KEY);
+  const saved = readSetting('theme');
   return saved === 'light' || saved === 'dark' ? saved : 'system';
 }
 
-/** Applies the choice to the page (color-scheme picks each token's colour) and remembers it. */
+/** Applies the choice to the page: color-scheme then picks each token's colour. */
 export function followTheme(choice: Ref<ThemeChoice>): void {
   watch(
     choice,
     (value) => {
       if (value === 'system') delete document.documentElement.dataset.theme;
       else document.documentElement.dataset.theme = value;
-      localStorage.setItem(THEME_KEY, value);
     },
     { immediate: true },
   );

@@ -13,7 +13,7 @@ function placeOf(namespaces: readonly Namespace[], p: Params, key: 'namespace' |
   return namespaces.find((n) => (typeof name === 'string' ? n.name === name : n.root));
 }
 
-const label = (ns: Namespace | undefined) => (ns ? namespaceLabel(ns) : 'that namespace');
+const label = (ns: Namespace | undefined) => (ns ? namespaceLabel(ns) : 'the other namespace');
 
 /**
  * A sentence saying what went wrong with the names involved, or null when the
@@ -21,6 +21,8 @@ const label = (ns: Namespace | undefined) => (ns ? namespaceLabel(ns) : 'that na
  */
 export function describeFailure(method: MethodName, p: Params, kernel: string, namespaces: readonly Namespace[]): string | null {
   const ns = placeOf(namespaces, p);
+  // Without the namespace in view, the kernel's words are as good as any.
+  if (!ns && method !== 'netns.create') return null;
   const has = (where: Namespace | undefined, ifname: unknown) => !!where?.links.some((l) => l.ifname === ifname);
   if (/File exists/i.test(kernel)) {
     switch (method) {

@@ -2,7 +2,8 @@
 import { defineStore } from 'pinia';
 import { ref, shallowRef, watch } from 'vue';
 import type { XY } from '../model/graph';
-import { followTheme, loadTheme, type ThemeChoice } from '../theme';
+import { readSetting, writeSetting } from '../settings';
+import { loadTheme, type ThemeChoice } from '../theme';
 
 export type Selection = { type: 'netns'; id: string } | { type: 'iface'; namespaceId: string; ifname: string } | null;
 
@@ -22,20 +23,17 @@ export interface DragState {
   overId: string | null;
 }
 
-const POSITIONS_KEY = 'netns-explorer.positions';
-const TEXT_SCALE_KEY = 'netns-explorer.text-scale';
-
 /** Text sizes for a projector: 100, 125 and 150 %. */
 export const TEXT_SCALES = [1, 1.25, 1.5] as const;
 
 function loadTextScale(): number {
-  const saved = Number(localStorage.getItem(TEXT_SCALE_KEY));
+  const saved = Number(readSetting('text-scale'));
   return (TEXT_SCALES as readonly number[]).includes(saved) ? saved : 1;
 }
 
 function loadPositions(): Record<string, XY> {
   try {
-    return JSON.parse(localStorage.getItem(POSITIONS_KEY) ?? '{}') as Record<string, XY>;
+    return JSON.parse(readSetting('positions') ?? '{}') as Record<string, XY>;
   } catch {
     return {};
   }
@@ -45,10 +43,10 @@ export const useUi = defineStore('ui', () => {
   const selection = ref<Selection>(null);
   /** System, light or dark; remembered. */
   const theme = ref<ThemeChoice>(loadTheme());
-  followTheme(theme);
+  watch(theme, (value) => writeSetting('theme', value));
   /** How large the panels' text is (the graph has its own zoom); remembered. */
   const textScale = ref(loadTextScale());
-  watch(textScale, (value) => localStorage.setItem(TEXT_SCALE_KEY, String(value)));
+  watch(textScale, (value) => writeSetting('text-scale', String(value)));
   /** Card positions by namespace label, kept across refreshes and restarts. */
   const positions = ref<Record<string, XY>>(loadPositions());
   const drag = shallowRef<DragState | null>(null);
@@ -90,7 +88,7 @@ export const useUi = defineStore('ui', () => {
   }
   let nextToast = 1;
 
-  watch(positions, (value) => localStorage.setItem(POSITIONS_KEY, JSON.stringify(value)), { deep: true });
+  watch(positions, (value) => writeSetting('positions', JSON.stringify(value)), { deep: true });
 
   function toast(kind: Toast['kind'], title: string, detail?: string, ms = kind === 'error' ? 9000 : 5000): void {
     const id = nextToast++;
