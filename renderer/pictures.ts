@@ -38,6 +38,22 @@ export function readScene(canvas: HTMLElement): Scene {
   for (const node of canvas.querySelectorAll<HTMLElement>('.vue-flow__node')) {
     const at = /translate\((-?[\d.]+)px,\s*(-?[\d.]+)px\)/.exec(node.style.transform);
     const el = node.querySelector<HTMLElement>('[data-testid="netns"]');
+    const hub = node.querySelector<HTMLElement>('[data-testid="switch"]');
+    if (at && hub) {
+      // A bridge drawn as a switch: a small node with its name and port count.
+      cards.push({
+        x: Number(at[1]),
+        y: Number(at[2]),
+        width: hub.offsetWidth,
+        height: hub.offsetHeight,
+        title: `⇆ ${hub.dataset.title ?? ''}`,
+        tag: null,
+        root: false,
+        count: Number(text(hub.querySelector('.count'))),
+        rows: [],
+      });
+      continue;
+    }
     if (!at || !el) continue;
     const compact = el.classList.contains('compact');
     cards.push({

@@ -55,6 +55,8 @@ export interface CableView {
   live: boolean;
   /** Short text for impairments on either end ("tbf 1 Mbit/s", "netem 100 ms · 5% loss"). */
   badge: string | null;
+  /** Not a veth: the line from a bridge's row to its switch node. */
+  trunk?: true;
 }
 
 export interface GraphView {
@@ -204,4 +206,38 @@ export function impairmentText(link: Link): string | null {
   if (s.duplicatePercent !== undefined) parts.push(`${s.duplicatePercent}% dup`);
   if (s.rateKbit !== undefined) parts.push(s.rateKbit >= 1000 ? `${+(s.rateKbit / 1000).toFixed(1)} Mbit/s` : `${s.rateKbit} kbit/s`);
   return `${link.ifname}: ${parts.join(' · ')}`;
+}
+
+/** A bridge drawn as its own node, a switch in the middle of its cables. */
+export interface SwitchView {
+  /** The node's id. */
+  id: string;
+  namespaceId: string;
+  bridge: string;
+  /** Its namespace card's label, for layout keys and titles. */
+  home: string;
+  up: boolean;
+  /** Its ports that have a cable. */
+  ports: string[];
+}
+
+/** A bridge becomes a switch node from this many cabled ports: fewer read well as rows of its card. */
+export const SWITCH_FROM = 2;
+
+/** The bridges drawn as switches: in view, with at least SWITCH_FROM cabled ports, and their card not collapsed. */
+export function switchesOf(graph: GraphView): SwitchView[] {
+  return graph.namespaces.flatMap((ns) =>
+    ns.collapsed
+      ? []
+      : ns.ports
+          .filter((p) => p.kind === 'bridge')
+          .map((b) => ({ b, ports: ns.ports.filter((p) => p.master === b.ifname && p.hasCable).map((p) => p.ifname) }))
+          .filter(({ ports }) => ports.length >= SWITCH_FROM)
+          .map(({ b, ports }) => ({ id: `switch:${ns.id}/${b.ifname}`, namespaceId: ns.id, bridge: b.ifname, home: ns.label, up: b.up, ports })),
+  );
+}
+
+/** The switch node a cable end hangs off, when its interface is a port of a bridge drawn as a switch. */
+export function switchOf(switches: readonly SwitchView[], end: CableEnd): SwitchView | undefined {
+  return switches.find((s) => s.namespaceId === end.namespaceId && s.ports.includes(end.ifname));
 }

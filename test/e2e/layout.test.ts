@@ -64,9 +64,12 @@ describe('layout of a dense lab', () => {
     await screenshot(page, 'layout-dense');
     expect(await geometry(), 'zoomed out, compact cards').toEqual([]);
     // Zoomed in far enough for full cards, with their port rows.
-    for (let i = 0; i < 3; i++) await page.getByRole('button', { name: 'Zoom in' }).click();
-    await page.waitForTimeout(400);
+    for (let i = 0; i < 8 && !(await page.locator('[data-testid="netns"] .ports').count()); i++) {
+      await page.getByRole('button', { name: 'Zoom in' }).click();
+      await page.waitForTimeout(250);
+    }
     expect(await page.locator('[data-testid="netns"] .ports').count()).toBeGreaterThan(0);
+    await page.waitForTimeout(300);
     await screenshot(page, 'layout-dense-full');
     expect(await geometry(), 'full cards').toEqual([]);
   });

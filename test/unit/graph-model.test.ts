@@ -4,11 +4,11 @@
 import { readFileSync } from 'node:fs';
 import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { Namespace } from '../../shared/model';
+import type { Link, Namespace } from '../../shared/model';
 import { parseSnapshotBatch } from '../../electron/helper/parse';
 import { resolveTopology, type RawNamespace } from '../../electron/helper/peers';
 import { applyFilter, NO_FILTER } from '../../renderer/graph/filter';
-import { buildGraph, cablesOnPath, GraphCache, ownerOfAddress } from '../../renderer/model/graph';
+import { buildGraph, cablesOnPath, GraphCache, ownerOfAddress, switchesOf, switchOf, type NamespaceView } from '../../renderer/model/graph';
 import { useTopology } from '../../renderer/stores/topology';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/ip/${name}`, import.meta.url), 'utf8');
@@ -89,5 +89,49 @@ describe('a pushed change', () => {
         .map((n) => (n.id === '2' ? changed : n)),
     );
     expect(topology.byId('1')).toBe(host);
+  });
+});
+
+describe('switches', () => {
+  const port = (ifname: string, master: string | null, peer: { namespaceId: string; ifname: string } | null, kind: Link['kind'] = 'veth'): Link => ({
+    ifname,
+    ifindex: 1,
+    kind,
+    up: true,
+    operstate: 'UP',
+    mtu: 1500,
+    mac: '',
+    addresses: [],
+    master,
+    peer,
+  });
+  const host: Namespace = {
+    id: '1',
+    name: null,
+    root: true,
+    routes: [],
+    links: [
+      port('br0', null, null, 'bridge'),
+      port('br1', null, null, 'bridge'),
+      port('p1', 'br0', { namespaceId: '2', ifname: 'eth0' }),
+      port('p2', 'br0', { namespaceId: '3', ifname: 'eth0' }),
+      port('q1', 'br1', { namespaceId: '2', ifname: 'eth1' }),
+    ],
+  };
+  const c = (id: string): Namespace => ({ id, name: `c${id}`, root: false, routes: [], links: [port('eth0', null, { namespaceId: '1', ifname: id === '2' ? 'p1' : 'p2' })] });
+
+  it('draws a bridge with two or more cabled ports as a switch, and hangs those cables off it', () => {
+    const graph = buildGraph([host, c('2'), c('3')]);
+    const switches = switchesOf(graph);
+    expect(switches.map((s) => [s.bridge, s.ports])).toEqual([['br0', ['p1', 'p2']]]);
+    expect(switchOf(switches, { namespaceId: '1', ifname: 'p2' })?.bridge).toBe('br0');
+    expect(switchOf(switches, { namespaceId: '1', ifname: 'q1' })).toBeUndefined();
+    expect(switchOf(switches, { namespaceId: '2', ifname: 'eth0' })).toBeUndefined();
+  });
+
+  it('leaves a collapsed card’s bridges alone', () => {
+    const graph = buildGraph([host, c('2'), c('3')]);
+    graph.namespaces[0] = { ...(graph.namespaces[0] as NamespaceView), collapsed: true };
+    expect(switchesOf(graph)).toEqual([]);
   });
 });
