@@ -46,6 +46,8 @@ describe('window sizes', () => {
           await page.locator('[data-field="text-size"]').selectOption(scale);
           await page.keyboard.press('f');
           await app.openTab('ping');
+          // Fitting animates for 250 ms: judge the picture once it has settled.
+          await page.waitForTimeout(400);
           const where = `${size.width}×${size.height} ${scheme} ${scale}`;
           expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), `${where}: sideways scroll`).toBe(true);
           expect(await offScreen('.toolbar button, .toolbar input, .toolbar select'), `${where}: toolbar`).toEqual([]);
