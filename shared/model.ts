@@ -56,9 +56,11 @@ export interface Holder {
   containerId: string | null;
   podId: string | null;
   unit: string | null;
-  /** The container's name and image, when its runtime's API socket answered. */
+  /** The container's name and image, when its runtime told (API socket, CLI, conmon's argv). */
   containerName?: string;
   image?: string;
+  /** The pod it belongs to: Podman's pod name, or "namespace/pod" for Kubernetes. */
+  podName?: string;
   /** "nginx — docker 3f2a9c1e5b7d, pid 4412" */
   label: string;
 }
@@ -74,6 +76,11 @@ export interface Namespace {
   name: string | null;
   /** The name is not one a call can carry (spaces, quotes, "all", control bytes…): address this namespace by namespaceId. */
   nameNeedsId?: true;
+  /**
+   * What every client calls it (see namespaceTitle): the pod's or container's
+   * name when one is known, else its /run/netns name, else its holder.
+   */
+  title: string;
   /** True for the helper's own namespace ("host" in the UI). */
   root: boolean;
   links: Link[];
@@ -109,10 +116,49 @@ export function displayName(name: string): string {
   });
 }
 
-/** Label shown for a namespace: its name, "host" for the helper's own, or what holds it. */
-export function namespaceLabel(ns: Pick<Namespace, 'name' | 'root' | 'id' | 'holders'>): string {
-  if (ns.name) return displayName(ns.name);
+/** The holder that names a namespace: a pod's member before anything, then a named container, then a container. */
+export function owningHolder(holders: readonly Holder[] | undefined): Holder | undefined {
+  return holders?.find((h) => h.podName) ?? holders?.find((h) => h.containerName) ?? holders?.find((h) => h.containerId);
+}
+
+/**
+ * A namespace's title, the same for every client and picker: "host" for the
+ * helper's own; the pod's name; the container's name (even when the runtime
+ * also gave it a /run/netns name such as netns-<uuid>); its /run/netns name;
+ * "runtime shortid" for a container whose name is not known; else what holds it.
+ */
+export function namespaceTitle(ns: Pick<Namespace, 'name' | 'root' | 'id' | 'holders'>): string {
   if (ns.root) return 'host';
+  const owner = owningHolder(ns.holders);
+  if (owner?.podName) return displayName(owner.podName);
+  if (owner?.containerName) return displayName(owner.containerName);
+  if (ns.name) return displayName(ns.name);
+  if (owner?.runtime && owner.containerId) return `${owner.runtime} ${displayName(owner.containerId.slice(0, 12))}`;
   const holder = ns.holders?.[0];
   return holder ? holder.label : `netns ${ns.id}`;
+}
+
+/** Label shown for a namespace: its title (computed for a namespace from an older helper that sent none). */
+export function namespaceLabel(ns: Pick<Namespace, 'name' | 'root' | 'id' | 'holders'> & { title?: string }): string {
+  return ns.title || namespaceTitle(ns);
+}
+
+/**
+ * The lines under a card's title, most telling first: the /run/netns name
+ * when the title is a container's, the runtime with its short id and the
+ * image, and a pod's members.
+ */
+export function namespaceSubtitles(ns: Pick<Namespace, 'name' | 'root' | 'id' | 'holders'>): string[] {
+  if (ns.root) return [];
+  const lines: string[] = [];
+  const owner = owningHolder(ns.holders);
+  const title = namespaceTitle(ns);
+  if (ns.name && displayName(ns.name) !== title) lines.push(`/run/netns/${displayName(ns.name)}`);
+  if (owner?.runtime && owner.containerId) {
+    const id = `${owner.runtime} ${displayName(owner.containerId.slice(0, 12))}`;
+    lines.push([id === title ? owner.runtime : id, owner.image ? displayName(owner.image) : ''].filter(Boolean).join(' · '));
+  }
+  const members = [...new Set((ns.holders ?? []).filter((h) => h.podName && h.containerName && !h.containerName.endsWith('-infra')).map((h) => displayName(h.containerName as string)))];
+  if (owner?.podName && members.length) lines.push(`pod: ${members.join(', ')}`);
+  return lines;
 }

@@ -27,7 +27,11 @@ export function parseCgroup(text: string): CgroupIdentity {
       return { runtime: 'kubernetes', containerId: container, podId: pod, unit: null };
     }
     const libpod = new RegExp(`libpod-(?:conmon-)?${ID}`).exec(path);
-    if (libpod) return { runtime: 'podman', containerId: libpod[1] as string, podId: null, unit: null };
+    if (libpod) {
+      // A pod's members sit in the pod's cgroup: machine-libpod_pod_ID.slice (systemd) or libpod_parent/ID (cgroupfs).
+      const pod = new RegExp(`libpod_pod_${ID}\\.slice|libpod_parent/${ID}/`).exec(path);
+      return { runtime: 'podman', containerId: libpod[1] as string, podId: pod?.[1] ?? pod?.[2] ?? null, unit: null };
+    }
     const docker = new RegExp(`(?:/docker/|docker-)${ID}`).exec(path);
     if (docker) return { runtime: 'docker', containerId: docker[1] as string, podId: null, unit: null };
     const lxc = /\/lxc(?:\.payload)?[./]([^/]+)/.exec(path);

@@ -1,5 +1,5 @@
 // Veth peer resolution across namespaces. Pure: works on parsed snapshots.
-import type { Holder, Impairment, Link, Namespace, PeerRef } from '../../shared/model';
+import { namespaceTitle, type Holder, type Impairment, type Link, type Namespace, type PeerRef } from '../../shared/model';
 import type { RawLink } from './parse';
 
 export interface RawNamespace {
@@ -68,6 +68,7 @@ export function resolveTopology(all: readonly RawNamespace[], impairmentOf: Impa
   return all.map((ns) => ({
     id: ns.id,
     name: ns.name,
+    title: namespaceTitle(ns),
     ...(ns.name !== null && ns.plain === false ? { nameNeedsId: true as const } : {}),
     root: ns.root,
     ...(ns.problem ? { problem: ns.problem } : {}),

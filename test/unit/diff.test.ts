@@ -5,6 +5,7 @@ import { isEmptyChange, TopologyDiffer } from '../../electron/helper/diff';
 const ns = (id: string, mtu = 1500): Namespace => ({
   id,
   name: id,
+  title: id,
   root: false,
   routes: [],
   links: [{ ifname: 'lo', ifindex: 1, kind: 'loopback', up: true, operstate: 'UNKNOWN', mtu, mac: '', addresses: [], master: null, peer: null }],

@@ -19,6 +19,7 @@ const link = (ifname: string, more: Partial<Link> = {}): Link => ({
 const host: Namespace = {
   id: '1',
   name: null,
+  title: 'host',
   root: true,
   routes: [],
   links: [
@@ -31,6 +32,7 @@ const host: Namespace = {
 const netns1: Namespace = {
   id: '2',
   name: 'netns1',
+  title: 'netns1',
   root: false,
   routes: [],
   links: [link('lo', { kind: 'loopback' }), link('veth1', { peer: { namespaceId: '1', ifname: 'veth0' } }), link('e1', { peer: { namespaceId: '1', ifname: 'p1' } })],

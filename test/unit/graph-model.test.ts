@@ -108,6 +108,7 @@ describe('switches', () => {
   const host: Namespace = {
     id: '1',
     name: null,
+    title: 'host',
     root: true,
     routes: [],
     links: [
@@ -118,7 +119,7 @@ describe('switches', () => {
       port('q1', 'br1', { namespaceId: '2', ifname: 'eth1' }),
     ],
   };
-  const c = (id: string): Namespace => ({ id, name: `c${id}`, root: false, routes: [], links: [port('eth0', null, { namespaceId: '1', ifname: id === '2' ? 'p1' : 'p2' })] });
+  const c = (id: string): Namespace => ({ id, name: `c${id}`, title: `c${id}`, root: false, routes: [], links: [port('eth0', null, { namespaceId: '1', ifname: id === '2' ? 'p1' : 'p2' })] });
 
   it('draws a bridge with two or more cabled ports as a switch, and hangs those cables off it', () => {
     const graph = buildGraph([host, c('2'), c('3')]);

@@ -31,7 +31,7 @@ describe('broken lessons', () => {
   });
 });
 
-const ns = (over: Partial<Namespace>): Namespace => ({ id: over.name ?? 'root', name: null, root: false, links: [], routes: [], ...over });
+const ns = (over: Partial<Namespace>): Namespace => ({ id: over.name ?? 'root', name: null, title: over.name ?? 'host', root: false, links: [], routes: [], ...over });
 const link = (ifname: string, over = {}) => ({ ifname, ifindex: 2, kind: 'veth' as const, up: true, operstate: 'UP', mtu: 1500, mac: '', addresses: [], master: null, peer: null, ...over });
 const topology: Topology = {
   namespaces: [

@@ -3,7 +3,7 @@ import type { Link, Namespace } from '../../shared/model';
 import { staleThings } from '../../renderer/stale';
 
 const lo: Link = { ifname: 'lo', ifindex: 1, kind: 'loopback', up: false, operstate: 'DOWN', mtu: 65536, mac: '', addresses: [], master: null, peer: null };
-const ns = (over: Partial<Namespace>): Namespace => ({ id: '9', name: 'x', root: false, links: [lo], routes: [], ...over });
+const ns = (over: Partial<Namespace>): Namespace => ({ id: '9', name: 'x', title: 'x', root: false, links: [lo], routes: [], ...over });
 
 describe('staleThings', () => {
   it('flags a dead name, a lone namespace on a real machine, and a veth without its far end', () => {
