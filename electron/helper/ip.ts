@@ -6,11 +6,14 @@ import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { ErrorCode, RpcError, type CommandErrorData, type CommandEvent } from '../../shared/protocol';
 
+import { HELPER_MARK } from './own-processes';
+
 /** ip and friends live in sbin, which an ordinary user's PATH may lack. */
 const SBIN_PATH = ['/usr/local/sbin', '/usr/sbin', '/sbin'];
 
 export const processEnv: NodeJS.ProcessEnv = {
   ...process.env,
+  [HELPER_MARK]: '1',
   LC_ALL: 'C',
   PATH: [...(process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin').split(':'), ...SBIN_PATH].join(':'),
 };

@@ -9,8 +9,16 @@ import type { IpRunner } from './ip';
 import { parseMonitorLine, type MonitorEvent } from './parse';
 import { NETNS_DIR, type Snapshotter } from './snapshot';
 
-/** Events closer together than this are read as one burst (a move touches two namespaces). */
-const SETTLE_MS = 12;
+/**
+ * Events closer together than this are read as one burst: a move touches two
+ * namespaces, and a runtime's steps (veth ends made in the host, then one
+ * moved; a namespace emptied, then removed) are read once, when they settle.
+ */
+export const QUIET_MS = 40;
+/** A burst that never goes quiet is still read this long after it began. */
+const LONGEST_WAIT_MS = 80;
+/** Under a stream of changes that never settles, a reading is still sent this often. */
+const LONGEST_SILENCE_MS = 500;
 
 /** Which namespaces an event touched; undefined where the helper cannot tell. */
 export function touchedBy(event: MonitorEvent, whereOfNsid: (nsid: number) => Where | undefined): { at: Where | undefined; also: Where | null | undefined } {
@@ -24,6 +32,8 @@ export class TopologyWatcher {
   private touched: Where[] = [];
   private everything = false;
   private timer: NodeJS.Timeout | undefined;
+  private burstStarted = 0;
+  private lastPublished = 0;
   private stopMonitor: (() => void) | undefined;
   private dirWatcher: FSWatcher | undefined;
   private flushing: Promise<void> = Promise.resolve();
@@ -73,10 +83,18 @@ export class TopologyWatcher {
     }
   }
 
+  /** Re-lists the namespaces and their holders (no ip process), e.g. when processes came or went. */
+  relist(): void {
+    this.touch(undefined);
+  }
+
   /** Marks a namespace for re-reading; undefined only re-lists the namespaces. */
   private touch(where: Where | undefined): void {
     if (where) this.touched.push(where);
-    if (!this.timer) this.timer = setTimeout(() => this.flush(), SETTLE_MS);
+    const now = performance.now();
+    if (!this.timer) this.burstStarted = now;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.flush(), Math.max(0, Math.min(QUIET_MS, this.burstStarted + LONGEST_WAIT_MS - now)));
   }
 
   private touchAll(): void {
@@ -102,7 +120,13 @@ export class TopologyWatcher {
         // From here on, new events make a new re-read: this one may already have read past them.
         this.queued = null;
         const topology = job.everything ? await this.snapshots.take() : await this.snapshots.refresh(job.places);
-        this.publish(topology);
+        // More came in while reading: what was read may be a step on the way, and the next read follows at once
+        // (unless changes never stop: then clients still hear every so often).
+        const newer = this.timer !== undefined || this.queued !== null;
+        if (!newer || performance.now() - this.lastPublished > LONGEST_SILENCE_MS) {
+          this.lastPublished = performance.now();
+          this.publish(topology);
+        }
       }),
     );
   }

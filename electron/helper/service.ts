@@ -17,7 +17,9 @@ import { findOnPath, IpRunner, nsLabel } from './ip';
 import { TopologyWatcher } from './monitor';
 import { enforceRails, sshSessions } from './guard-rails';
 import { procSelfPid } from './pids';
-import { Snapshotter } from './snapshot';
+import { containerNames, Snapshotter } from './snapshot';
+import { ProcessWatcher } from './process-watch';
+import { stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import type { Impairment, Topology } from '../../shared/model';
 
@@ -65,6 +67,7 @@ export class HelperService {
   private timer: NodeJS.Timeout | undefined;
   private iproute2 = '';
   private readonly watcher: TopologyWatcher;
+  private processes: ProcessWatcher | undefined;
 
   constructor(private readonly options: ServiceOptions) {
     this.ip = new IpRunner((event) => options.notify('command', event));
@@ -187,7 +190,16 @@ export class HelperService {
   /** Starts following outside changes: events at once, and a full reconcile now and then. */
   async startWatching(): Promise<void> {
     await this.enqueue(() => this.announce('all'));
-    if (this.options.watch) this.watcher.start();
+    if (this.options.watch) {
+      this.watcher.start();
+      const rootNs = String((await stat('/proc/self/ns/net')).ino);
+      this.processes = new ProcessWatcher(
+        rootNs,
+        () => this.watcher.relist(),
+        () => containerNames.retryDue(),
+      );
+      await this.processes.start();
+    }
     if (this.options.reconcileMs <= 0) return;
     const schedule = () => {
       // Pace the full re-read by its own cost, so it stays cheap with many namespaces.
@@ -201,6 +213,7 @@ export class HelperService {
   async shutdown(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.watcher.stop();
+    this.processes?.stop();
     await Promise.all([this.pings.jobs.stopAll(), this.captures.dispose(), this.spawned.jobs.stopAll(), this.terminals.jobs.stopAll()]);
     this.ctx.snapshots.dispose();
   }

@@ -10,6 +10,8 @@ import type { IpRunner, NsRef } from './ip';
 import { failedBatchLines, parseNsidTable, splitJsonValues, parseSnapshotBatch, parseSnapshotProcess, QUERY_LINES, ROOT_QUERY_LINES, type NamespaceQuery } from './parse';
 import { holderLabel, parseCgroup, parseNsfsMounts } from './holders';
 import { ContainerNames } from './runtimes';
+import { localNameSources } from './name-sources';
+import { helperOwned } from './own-processes';
 import { resolveTopology, type RawNamespace } from './peers';
 import { decodeName, hasRawBytes } from './names';
 import { procSelfPid } from './pids';
@@ -66,18 +68,32 @@ export async function processesByNamespace(): Promise<Map<string, number[]>> {
   return byNs;
 }
 
-const containerNames = new ContainerNames();
+export const containerNames = new ContainerNames(localNameSources());
+/** The containers the last listing saw, so names of those gone are forgotten. */
+let liveContainers = new Set<string>();
 
 async function describeHolders(pids: readonly number[]): Promise<Holder[]> {
   return Promise.all(
     pids.slice(0, HOLDERS_SHOWN).map(async (pid) => {
       const command = (await readText(`/proc/${pid}/comm`)).trim() || '?';
-      const identity = parseCgroup(await readText(`/proc/${pid}/cgroup`));
-      const details = await containerNames.lookup(identity.runtime, identity.containerId);
-      const named = details ? { containerName: details.name, image: details.image } : {};
-      return { pid, command, ...identity, ...named, label: holderLabel(details?.name ?? command, pid, identity) };
+      const cgroup = parseCgroup(await readText(`/proc/${pid}/cgroup`));
+      liveContainers.add(ContainerNames.key(cgroup));
+      const details = await containerNames.lookup(cgroup, pid);
+      const identity = { ...cgroup, podId: cgroup.podId ?? details?.podId ?? null };
+      const named = {
+        ...(details?.name ? { containerName: details.name } : {}),
+        ...(details?.image ? { image: details.image } : {}),
+        ...(details?.podName ? { podName: details.podName } : {}),
+      };
+      return { pid, command, ...identity, ...named, label: holderLabel(details?.name || command, pid, identity) };
     }),
   );
+}
+
+/** A namespace's processes without the helpers' own (queries, pings, captures) and those already gone. */
+async function holderPids(pids: readonly number[]): Promise<number[]> {
+  const keep = await Promise.all(pids.map(async (pid) => (await helperOwned(pid)) === false));
+  return pids.filter((_, i) => keep[i]);
 }
 
 /**
@@ -99,9 +115,10 @@ export async function listNamespaces(): Promise<NamespaceEntry[]> {
     // No /run/netns: nothing is named.
   }
   names.sort(Buffer.compare);
+  liveContainers = new Set();
   const add = async (id: string, name: string | null, path: string | null) => {
     seen.add(id);
-    const pids = byNs.get(id) ?? [];
+    const pids = await holderPids(byNs.get(id) ?? []);
     const elsewhere = mounts.filter((m) => m.id === id && !m.mountPoint.startsWith(`${NETNS_DIR}/`)).map((m) => m.mountPoint);
     entries.push({ id, name, plain: name !== null && isPlainNetnsName(name), root: false, path, holders: await describeHolders(pids), holderCount: pids.length, mounts: elsewhere });
   };
@@ -124,7 +141,8 @@ export async function listNamespaces(): Promise<NamespaceEntry[]> {
   }
   closeUnused(opened);
   for (const mount of mounts) if (!seen.has(mount.id)) await add(mount.id, null, mount.mountPoint);
-  for (const [id, pids] of byNs) if (!seen.has(id)) await add(id, null, `/proc/${pids[0]}/ns/net`);
+  for (const [id, pids] of byNs) if (!seen.has(id) && (await holderPids(pids)).length) await add(id, null, `/proc/${pids[0]}/ns/net`);
+  containerNames.keepOnly(liveContainers);
   return entries;
 }
 
@@ -335,6 +353,11 @@ export class Snapshotter {
     const live = new Set(entries.map((e) => e.id));
     for (const id of [...this.cache.keys()]) if (!live.has(id)) this.cache.delete(id);
     const todo = entries.filter((e) => !this.cache.has(e.id) || wantedIds.has(e.id) || (e.plain || e.root ? wanted.has(e.root ? null : e.name) : false));
+    // Holders come from the listing, which costs no process: the rest keep their reading and take the new holders.
+    for (const entry of entries) {
+      const cached = this.cache.get(entry.id);
+      if (cached && !todo.includes(entry)) this.cache.set(entry.id, { ...cached, holders: entry.holders, holderCount: entry.holderCount, mounts: entry.mounts, path: entry.path });
+    }
     const raw = await mapLimit(todo, PARALLEL_QUERIES, (e) => this.query(e));
     for (const [i, entry] of todo.entries()) {
       const ns = raw[i];
