@@ -3,7 +3,7 @@
 // helper finds risky is confirmed there. A namespace is always named the same
 // way, by the id its card carries (namespaceId, peerNamespaceId, toId).
 import type { Namespace } from '../shared/model';
-import { namespaceLabel } from '../shared/model';
+import { namespaceLabel, owningHolder } from '../shared/model';
 import { alreadyDone, callsOf } from '../shared/lesson';
 import type { HelperMode, Impairment, MethodParams } from '../shared/protocol';
 import { cablesOnPath, ownerOfAddress } from './model/graph';
@@ -57,6 +57,11 @@ export function askDeleteNamespace(id: string): void {
   const topology = useTopology();
   const ns = topology.byId(id);
   if (!ns || ns.root) return;
+  // A container's namespace: the helper refuses with what it would cost and how to stop the container instead, and that is the question asked.
+  if (ns.name && owningHolder(ns.holders)) {
+    void deleteNamespace(id);
+    return;
+  }
   const how = ns.name ? 'Pings and captures running inside it are stopped.' : 'Its holding process is stopped.';
   useUi().ask(`Delete namespace ${label(ns)}?`, `${deletionConsequences(ns, topology.namespaces)} ${how}`, 'Delete namespace', () => void deleteNamespace(id));
 }

@@ -1,6 +1,7 @@
 // netns.create / delete / spawn / attach
-import { readFile, readlink } from 'node:fs/promises';
-import { displayName, type Namespace, type Topology } from '../../../shared/model';
+import { readlink } from 'node:fs/promises';
+import { displayName, owningHolder, type Holder, type Namespace, type Topology } from '../../../shared/model';
+import { shellQuote } from '../../../shared/shell';
 import { hasRawBytes } from '../names';
 import { ErrorCode, RpcError, type MethodResults } from '../../../shared/protocol';
 import type { ValidParams } from '../../../shared/schemas';
@@ -9,7 +10,7 @@ import type { NsRef } from '../ip';
 import { Jobs } from '../jobs';
 import { enforceRails, namespaceDeletionRisk } from '../guard-rails';
 import { waitUntilGone } from './wait';
-import { processesByNamespace } from '../snapshot';
+import { listNamespaces } from '../snapshot';
 import { procPid } from '../pids';
 
 export async function createNetns(ctx: Context, p: ValidParams['netns.create']): Promise<MethodResults['netns.create']> {
@@ -100,26 +101,61 @@ export async function deleteNetns(
   // Processes inside (a container, a shell started elsewhere) keep the namespace alive: its name would go, nothing else.
   if (victim.name !== null) await spawned.end(victim.id);
   const holders = victim.name !== null ? await holdersOf(victim.id) : [];
-  if (holders.length && !p.confirmRisk) {
-    const risk = `${displayName(victim.name as string)} is kept alive by ${holders.join(', ')}: deleting its name leaves the namespace, its interfaces and their cables in place (and a container runtime's own clean-up may then fail). Stop them, or the container with its runtime, instead.`;
+  const owner = victim.name !== null ? runtimeOwnedName(victim.name) : null;
+  if ((holders.length || owner) && !p.confirmRisk) {
+    const name = displayName(victim.name as string);
+    const lines = [
+      ...(holders.length ? [`${name} is kept alive by ${holders.map((h) => h.text).join(', ')}: deleting its name leaves the namespace, its interfaces and their cables in place.`] : []),
+      ...(owner ? [`${name} is ${owner}'s own name for a container's namespace: its clean-up of the container will fail once the name is gone.`] : []),
+      stopAdvice(holders.map((h) => h.holder)),
+    ];
+    const risk = lines.join(' ');
     throw new RpcError({ code: ErrorCode.RiskRefused, message: risk, data: { risk } });
   }
   if (victim.name !== null) await change(ctx, ['netns', 'delete', victim.name], { name: null });
   else if (!(await spawned.end(victim.id))) {
     throw new RpcError({
       code: ErrorCode.InvalidRequest,
-      message: `Namespace ${victim.id} has no name: it lives as long as its processes (${victim.holders?.map((h) => h.label).join('; ') || 'none'}). Stop them to remove it.`,
+      message: `Namespace ${victim.id} has no name: it lives as long as its processes (${victim.holders?.map((h) => h.label).join('; ') || 'none'}). ${stopAdvice(victim.holders ?? [])}`,
     });
   }
   // Only ends that really went: with holders left, nothing does, and there is nothing to wait for.
   const gone = holders.length ? peers.map(() => false) : await Promise.all(peers.map((peer) => waitUntilGone(ctx, peer.namespace, peer.ifname)));
-  return { removedPeers: peers.filter((_, i) => gone[i]).map((peer) => peer.label), stillHeldBy: holders };
+  return { removedPeers: peers.filter((_, i) => gone[i]).map((peer) => peer.label), stillHeldBy: holders.map((h) => h.text) };
 }
 
-/** The processes in a namespace now, as "comm (pid N)". */
-async function holdersOf(namespaceId: string): Promise<string[]> {
-  const pids = (await processesByNamespace()).get(namespaceId) ?? [];
-  return Promise.all(pids.slice(0, 8).map(async (pid) => `${(await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '?')).trim()} (pid ${pid})`));
+/** The processes in a namespace now (not the helpers' own), as "comm (pid N)" with their container. */
+async function holdersOf(namespaceId: string): Promise<{ holder: Holder; text: string }[]> {
+  const entry = (await listNamespaces()).find((e) => e.id === namespaceId);
+  return (entry?.holders ?? []).map((holder) => ({
+    holder,
+    text: `${holder.command} (pid ${holder.pid}${holder.containerName ? `, ${holder.runtime} container ${displayName(holder.containerName)}` : ''})`,
+  }));
+}
+
+/** The runtime whose own /run/netns name this is: netavark's netns-UUID (Podman), CNI's cni-UUID (containerd, CRI-O, kubelet). */
+export function runtimeOwnedName(name: string): string | null {
+  const uuid = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+  if (new RegExp(`^netns-${uuid}$`).test(name)) return 'Podman (netavark)';
+  if (new RegExp(`^cni-${uuid}$`).test(name)) return 'the container runtime (CNI)';
+  return null;
+}
+
+/** What to do instead: stop the container with its own runtime. */
+function stopAdvice(holders: readonly Holder[]): string {
+  const owner = owningHolder(holders);
+  const which = owner?.containerName ?? owner?.containerId?.slice(0, 12) ?? '';
+  const argv =
+    owner?.runtime === 'podman'
+      ? owner.podName
+        ? ['podman', 'pod', 'stop', owner.podName]
+        : ['podman', 'stop', which]
+      : owner?.runtime === 'docker'
+        ? ['docker', 'stop', which]
+        : owner?.runtime === 'containerd' && owner.containerId
+          ? ['ctr', 'task', 'kill', owner.containerId]
+          : null;
+  return argv ? `Stop the container with its runtime instead: ${shellQuote(argv)}.` : 'Stop those processes, or the container with its runtime, instead.';
 }
 
 /** ip netns delete takes one argument as the name, except "all"; a name that is not text cannot be an argument. */
