@@ -15,7 +15,7 @@ export interface HelperHandle {
   process: ChildProcessWithoutNullStreams;
   stderr(): string;
   /** Every notification received so far, in order. */
-  notifications: { method: NotificationName; params: unknown }[];
+  notifications: { method: NotificationName; params: unknown; /** performance.now() when it arrived */ at: number }[];
   /** Resolves with the first matching notification at index `since` or later (default: any so far). */
   waitFor<N extends NotificationName>(name: N, match?: (p: Notifications[N]) => boolean, timeoutMs?: number, since?: number): Promise<Notifications[N]>;
   /** Ends stdin and waits for the helper to exit; resolves to its exit code. */
@@ -36,7 +36,7 @@ export async function startHelper(args: string[] = ['--lab', '--reconcile-ms=0']
   const client = new RpcClient((text) => child.stdin.write(`${text}\n`));
   createInterface({ input: child.stdout }).on('line', (line) => {
     const message = JSON.parse(line) as { method?: NotificationName; id?: unknown; params?: unknown };
-    if (message.method && message.id === undefined) notifications.push({ method: message.method, params: message.params });
+    if (message.method && message.id === undefined) notifications.push({ method: message.method, params: message.params, at: performance.now() });
     client.receive(line);
     for (const wake of waiters) wake();
   });
