@@ -29,11 +29,11 @@ export async function request<M extends MethodName>(method: M, params: MethodPar
   if (options.quiet) return undefined;
   const ui = useUi();
   if (failed instanceof RpcError && failed.code === ErrorCode.RiskRefused && !(params as { confirmRisk?: boolean }).confirmRisk) {
-    const risk = (failed.data as Partial<RiskErrorData> | undefined)?.risk ?? failed.message;
+    const data = failed.data as Partial<RiskErrorData> | undefined;
     return new Promise((resolve) =>
       ui.ask(
-        'This could cut the machine off',
-        risk,
+        data?.title ?? 'This could cut the machine off',
+        data?.risk ?? failed.message,
         'Do it anyway',
         () => void request(method, { ...params, confirmRisk: true }, failure).then(resolve),
         () => resolve(undefined),

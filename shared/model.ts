@@ -154,9 +154,12 @@ export function namespaceSubtitles(ns: Pick<Namespace, 'name' | 'root' | 'id' | 
   const owner = owningHolder(ns.holders);
   const title = namespaceTitle(ns);
   if (ns.name && displayName(ns.name) !== title) lines.push(`/run/netns/${displayName(ns.name)}`);
-  if (owner?.runtime && owner.containerId) {
-    const id = `${owner.runtime} ${displayName(owner.containerId.slice(0, 12))}`;
-    lines.push([id === title ? owner.runtime : id, owner.image ? displayName(owner.image) : ''].filter(Boolean).join(' · '));
+  if (owner?.podName && owner.podId) lines.push(`${owner.runtime ?? ''} pod ${displayName(owner.podId.slice(0, 12))}`.trim());
+  else if (owner?.runtime && owner.containerId) {
+    const id = displayName(owner.containerId.slice(0, 12));
+    // ctr's ids are the names people gave: "containerd", not "containerd cweb" under the title cweb.
+    const who = id === title || `${owner.runtime} ${id}` === title ? owner.runtime : `${owner.runtime} ${id}`;
+    lines.push([who, owner.image ? displayName(owner.image) : ''].filter(Boolean).join(' · '));
   }
   const members = [...new Set((ns.holders ?? []).filter((h) => h.podName && h.containerName && !h.containerName.endsWith('-infra')).map((h) => displayName(h.containerName as string)))];
   if (owner?.podName && members.length) lines.push(`pod: ${members.join(', ')}`);

@@ -279,6 +279,8 @@ export const ErrorCode = {
 export interface RiskErrorData {
   /** What the call would cost, in words (the same text as the message). */
   risk: string;
+  /** The question a confirmation asks, when the risk is not the machine's reach (e.g. deleting a container's namespace name). */
+  title?: string;
 }
 
 /** The web bridge's caps, the same for every client. */

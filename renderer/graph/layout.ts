@@ -23,17 +23,26 @@ const COLUMN_HEIGHT = 720;
 const GAP_Y = 48;
 
 const HEADER = 52;
+/** A title's second line, and each line under it (see NamespaceNode's .title.two and .subtitles). */
+const TITLE_LINE = 18;
+const SUBTITLE_LINE = 16;
+const SUBTITLES_PADDING = 9;
 const rowHeight = (addresses: number) => 36 + Math.max(0, addresses - 1) * 16;
+
+/** The card's header with its title and the lines under it. */
+function headerHeight(ns: Pick<NamespaceView, 'titleLines' | 'subtitles'>): number {
+  return HEADER + (ns.titleLines - 1) * TITLE_LINE + (ns.subtitles.length ? ns.subtitles.length * SUBTITLE_LINE + SUBTITLES_PADDING : 0);
+}
 
 /** Card height as drawn (header, one row per port, a line per extra address). */
 export function estimateHeight(ns: NamespaceView): number {
-  return HEADER + ns.ports.reduce((h, p) => h + rowHeight(p.addresses.length), 0) + (ns.ports.length ? 8 : 24);
+  return headerHeight(ns) + ns.ports.reduce((h, p) => h + rowHeight(p.addresses.length), 0) + (ns.ports.length ? 8 : 24);
 }
 
 /** Where each port row's centre sits below the card's top. */
 export function rowOffsets(ns: NamespaceView): Record<string, number> {
   const rows: Record<string, number> = {};
-  let y = HEADER + 4;
+  let y = headerHeight(ns) + 4;
   for (const p of ns.ports) {
     const h = rowHeight(p.addresses.length);
     rows[p.ifname] = y + 14;

@@ -1,6 +1,6 @@
 // Topology → what the canvas draws: cards with ports, and cables. Pure.
 import type { Link, LinkKind, Namespace } from '../../shared/model';
-import { namespaceLabel } from '../../shared/model';
+import { namespaceLabel, namespaceSubtitles } from '../../shared/model';
 
 /** A card's place on the canvas. */
 export interface XY {
@@ -26,7 +26,14 @@ export interface PortView {
 
 export interface NamespaceView {
   id: string;
+  /** The full title (see namespaceTitle), for tooltips and data-title. */
   label: string;
+  /** The title as the card draws it: shortened in the middle past two lines. */
+  shownTitle: string;
+  /** How many lines the card gives its title. */
+  titleLines: 1 | 2;
+  /** Secondary lines (see namespaceSubtitles), shortened in the middle to fit, with the whole line for tooltips. */
+  subtitles: { shown: string; full: string }[];
   /** The value of data-ns-name: "" for the helper's own namespace, the id for an unnamed one. */
   attr: string;
   root: boolean;
@@ -101,10 +108,28 @@ export function orderPorts(links: readonly Link[]): PortView[] {
   return ports;
 }
 
+/** Characters of a card title per line: the card's header leaves about 165 px of 13.5 px semibold text. */
+export const TITLE_CHARS_PER_LINE = 20;
+/** Characters of a line under the title: 260 px of 11.5 px text, judged from screenshots. */
+const SUBTITLE_CHARS = 38;
+
+/** Text cut in the middle to `max` characters, so both its start and its end (where ids and numbers differ) stay readable. */
+export function middleEllipsis(text: string, max: number): string {
+  const chars = [...text];
+  if (chars.length <= max) return text;
+  const head = Math.ceil((max - 1) / 2);
+  return `${chars.slice(0, head).join('')}…${chars.slice(chars.length - (max - 1 - head)).join('')}`;
+}
+
 export function namespaceView(ns: Namespace): NamespaceView {
+  const label = namespaceLabel(ns);
+  const shownTitle = middleEllipsis(label, TITLE_CHARS_PER_LINE * 2 - 2);
   return {
     id: ns.id,
-    label: namespaceLabel(ns),
+    label,
+    shownTitle,
+    titleLines: [...shownTitle].length > TITLE_CHARS_PER_LINE ? 2 : 1,
+    subtitles: namespaceSubtitles(ns).map((full) => ({ shown: middleEllipsis(full, SUBTITLE_CHARS), full })),
     attr: nsAttr(ns),
     root: ns.root,
     named: ns.name !== null,

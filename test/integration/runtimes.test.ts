@@ -277,11 +277,13 @@ describe('real container runtimes, in a sandbox that plays the host', () => {
   withRuntime('podman', "deleting netavark's name for a running container is refused, naming the container and how to stop it; nothing changes", async (rt) => {
     const t = await snapshot();
     const web = byId(t, await nsOfPid(await pidOf(rt, 'pweb')));
-    const refused = await helper.client.call('netns.delete', { namespaceId: web.id }).catch((e: { code: number; message: string }) => e);
+    const refused = await helper.client.call('netns.delete', { namespaceId: web.id }).catch((e: { code: number; message: string; data: { title: string } }) => e);
     expect(refused).toMatchObject({ code: ErrorCode.RiskRefused });
     const message = (refused as { message: string }).message;
     expect(message).toContain('podman container pweb');
-    expect(message).toContain("Podman (netavark)'s own name");
+    expect(message).toContain("pweb's namespace (netns-");
+    expect(message).toContain("The name is Podman (netavark)'s own: its clean-up of the container will fail");
+    expect((refused as { data: { title: string } }).data.title).toBe('Delete the name of pweb?');
     expect(message).toContain('podman stop pweb');
     const after = byId(await snapshot(), web.id);
     expect(after.name).toBe(web.name);

@@ -1,6 +1,8 @@
 // Starts `npm run web -- --lab` (its built output) and Debian's Chromium, for end-to-end tests.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { childrenOf, ROOT } from './helper';
@@ -17,10 +19,12 @@ export interface WebApp {
   stop(): Promise<void>;
 }
 
-export async function startWeb(args: string[] = ['--lab', '--port=0']): Promise<WebApp> {
+/** Starts the web bridge (after `wrap`, a command that runs it, if given: e.g. into a sandbox). */
+export async function startWeb(args: string[] = ['--lab', '--port=0'], wrap: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<WebApp> {
   const script = `${ROOT}out/web/web.mjs`;
   if (!existsSync(script) || !existsSync(`${ROOT}out/renderer/index.html`)) throw new Error('out/ is missing: run "npm run build" first');
-  const child = spawn(process.execPath, [script, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const [program, ...rest] = [...wrap, process.execPath, script, ...args];
+  const child = spawn(program as string, rest, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const url = await new Promise<string>((resolve, reject) => {
@@ -49,10 +53,20 @@ export async function startWeb(args: string[] = ['--lab', '--port=0']): Promise<
   };
 }
 
-export async function launchChromium(): Promise<Browser> {
+/**
+ * Debian's Chromium, headless. With `netnsOf`, it runs in that process's
+ * network namespace (a sandbox's, where its web bridge listens on loopback).
+ */
+export async function launchChromium(netnsOf?: number): Promise<Browser> {
   mkdirSync(RESULTS, { recursive: true });
+  let executablePath = CHROMIUM;
+  if (netnsOf !== undefined) {
+    // Playwright runs one executable with its own arguments and pipes: a two-line wrapper enters the namespace first.
+    executablePath = join(mkdtempSync(join(tmpdir(), 'netns-explorer-chromium-')), 'chromium');
+    writeFileSync(executablePath, `#!/bin/sh\nexec nsenter --target=${netnsOf} --net -- ${CHROMIUM} "$@"\n`, { mode: 0o755 });
+  }
   return chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath,
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'],
   });

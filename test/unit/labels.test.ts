@@ -25,12 +25,16 @@ describe('namespace titles', () => {
       ],
     });
     expect(namespaceTitle(pod)).toBe('ppod');
-    expect(namespaceSubtitles(pod)).toContain('pod: ppod-a, ppod-b');
+    expect(namespaceSubtitles(pod)).toEqual(['/run/netns/netns-6fccb43f-1526-471a-faef-46f4d61bd17e', 'podman pod e086e7cccd1f', 'pod: ppod-a, ppod-b']);
   });
 
   it('names a Docker container held only through /run/docker/netns, and a Kubernetes pod as namespace/pod', () => {
     expect(namespaceTitle(ns({ holders: [holder({ runtime: 'docker', containerId: ID, containerName: 'dweb', image: 'local/dbb' })] }))).toBe('dweb');
     expect(namespaceTitle(ns({ name: 'cni-1b2c3d4e', holders: [holder({ command: 'pause', runtime: 'kubernetes', containerId: ID, podId: 'x', podName: 'shop/web-7d9f' })] }))).toBe('shop/web-7d9f');
+  });
+
+  it("does not repeat a ctr container's id under its title", () => {
+    expect(namespaceSubtitles(ns({ holders: [holder({ runtime: 'containerd', containerId: 'cweb', containerName: 'cweb' })] }))).toEqual(['containerd']);
   });
 
   it('falls back to the /run/netns name, then runtime and short id, then the holder, then the inode', () => {

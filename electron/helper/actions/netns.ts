@@ -3,7 +3,7 @@ import { readlink } from 'node:fs/promises';
 import { displayName, owningHolder, type Holder, type Namespace, type Topology } from '../../../shared/model';
 import { shellQuote } from '../../../shared/shell';
 import { hasRawBytes } from '../names';
-import { ErrorCode, RpcError, type MethodResults } from '../../../shared/protocol';
+import { ErrorCode, RpcError, type MethodResults, type RiskErrorData } from '../../../shared/protocol';
 import type { ValidParams } from '../../../shared/schemas';
 import { change, target, type Context } from '../context';
 import type { NsRef } from '../ip';
@@ -104,13 +104,15 @@ export async function deleteNetns(
   const owner = victim.name !== null ? runtimeOwnedName(victim.name) : null;
   if ((holders.length || owner) && !p.confirmRisk) {
     const name = displayName(victim.name as string);
+    // A container's namespace goes by the container: "pweb's namespace (netns-…)".
+    const it = victim.title !== name ? `${victim.title}'s namespace (${name})` : name;
     const lines = [
-      ...(holders.length ? [`${name} is kept alive by ${holders.map((h) => h.text).join(', ')}: deleting its name leaves the namespace, its interfaces and their cables in place.`] : []),
-      ...(owner ? [`${name} is ${owner}'s own name for a container's namespace: its clean-up of the container will fail once the name is gone.`] : []),
+      ...(holders.length ? [`${it} is kept alive by ${holders.map((h) => h.text).join(', ')}: deleting its name leaves the namespace, its interfaces and their cables in place.`] : []),
+      ...(owner ? [`${holders.length ? 'The name' : it} is ${owner}'s own: its clean-up of the container will fail once the name is gone.`] : []),
       stopAdvice(holders.map((h) => h.holder)),
     ];
     const risk = lines.join(' ');
-    throw new RpcError({ code: ErrorCode.RiskRefused, message: risk, data: { risk } });
+    throw new RpcError({ code: ErrorCode.RiskRefused, message: risk, data: { risk, title: `Delete the name of ${victim.title}?` } satisfies RiskErrorData });
   }
   if (victim.name !== null) await change(ctx, ['netns', 'delete', victim.name], { name: null });
   else if (!(await spawned.end(victim.id))) {
