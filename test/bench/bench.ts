@@ -9,6 +9,7 @@ import type { NetnsClient, TopologyChange } from '../../shared/protocol';
 import { labExecArgv, ROOT, startHelper, type HelperHandle } from '../support/helper';
 import { connectBridge } from '../support/rpc-socket';
 import { launchChromium, startWeb } from '../support/web';
+import { openLabShell } from '../support/lab-shell';
 
 const run = promisify(execFile);
 const SIZES = [50, 200];
@@ -66,6 +67,33 @@ interface EngineFigures {
   p95: number;
   peakRssMb: number;
   perNsMonitorsRssMb: number;
+  /** A process joins a namespace (no netlink event, no reconcile) → the holders in a notification. */
+  joinP50: number;
+  joinP95: number;
+}
+
+const JOINS = 10;
+
+/** A process started into a namespace from the lab's shell, the way a container joins one: when does it show as a holder? */
+async function holderJoins(helper: HelperHandle, n: number): Promise<number[]> {
+  const shell = await openLabShell(helper);
+  const latencies: number[] = [];
+  try {
+    for (let i = 0; i < JOINS; i++) {
+      const ns = `b${(i * 7) % n}`;
+      const since = helper.notifications.length;
+      const arrived = helper.waitFor('topology', (c: TopologyChange) => c.namespaces.some((x) => x.name === ns && !!x.holders?.some((h) => h.command === 'sleep')), 10_000, since);
+      const started = performance.now();
+      await shell.run(`nsenter --net=/run/netns/${ns} sleep 30 & JOIN=$!`);
+      await arrived;
+      latencies.push(performance.now() - started);
+      await shell.run('kill "$JOIN"; wait "$JOIN"');
+      await helper.waitFor('topology', (c: TopologyChange) => c.namespaces.some((x) => x.name === ns && !x.holders?.length), 10_000, since);
+    }
+  } finally {
+    await shell.close();
+  }
+  return latencies;
 }
 
 async function engine(n: number): Promise<EngineFigures> {
@@ -112,6 +140,8 @@ async function engine(n: number): Promise<EngineFigures> {
   after = await helper.client.call('helper.stats', {});
   const processesPerEvent = (after.processesStarted - before.processesStarted) / EVENTS;
 
+  const joins = await holderJoins(helper, n);
+
   // One click: an address added to a host veth, as the inspector sends it; then the old way, with a full snapshot after it.
   let count = await settle(helper, 300);
   await helper.client.call('addr.add', { ifname: 'vh0', cidr: '10.250.0.1/24' });
@@ -151,6 +181,8 @@ async function engine(n: number): Promise<EngineFigures> {
     p95: pct(latencies, 0.95),
     peakRssMb: after.maxRssBytes / 2 ** 20,
     perNsMonitorsRssMb: monitorRss / 2 ** 20,
+    joinP50: pct(joins, 0.5),
+    joinP95: pct(joins, 0.95),
   };
 }
 
@@ -247,6 +279,10 @@ async function main(): Promise<void> {
     '| namespaces | ip processes / click (≤ 3) | the same click followed by a snapshot, as the renderer did before | Reset: ip processes in all | per namespace (constant: linear) |',
     '| --- | --- | --- | --- | --- |',
     ...engines.map((e) => `| ${e.n} | ${e.processesPerClick} | ${e.processesPerClickBefore} | ${e.resetProcesses} | ${(e.resetProcesses / e.n).toFixed(1)} |`),
+    '',
+    '| namespaces | a process joins a namespace → holders updated, p50 | p95 (≤ 1000 ms; no netlink event, no reconcile) |',
+    '| --- | --- | --- |',
+    ...engines.map((e) => `| ${e.n} | ${ms(e.joinP50)} | ${ms(e.joinP95)} |`),
     '',
     '| namespaces | page load → graph drawn (≤ 1.5 s) | panning (≥ 30 fps) | dragging a card (≥ 30 fps) | worst frame |',
     '| --- | --- | --- | --- | --- |',
