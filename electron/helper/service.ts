@@ -17,7 +17,8 @@ import { findOnPath, IpRunner, nsLabel } from './ip';
 import { TopologyWatcher } from './monitor';
 import { enforceRails, sshSessions } from './guard-rails';
 import { procSelfPid } from './pids';
-import { containerNames, Snapshotter } from './snapshot';
+import { containerNames, NETNS_DIR, Snapshotter } from './snapshot';
+import { NamespaceReaders } from './readers';
 import { ProcessWatcher } from './process-watch';
 import { stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -68,10 +69,12 @@ export class HelperService {
   private iproute2 = '';
   private readonly watcher: TopologyWatcher;
   private processes: ProcessWatcher | undefined;
+  private readonly readers: NamespaceReaders;
 
   constructor(private readonly options: ServiceOptions) {
     this.ip = new IpRunner((event) => options.notify('command', event));
-    const snapshots = new Snapshotter(this.ip, options.workDir, (entry) => this.giveNsid(entry.name));
+    this.readers = new NamespaceReaders(this.ip, NETNS_DIR);
+    const snapshots = new Snapshotter(this.ip, options.workDir, (entry) => this.giveNsid(entry.name), this.readers);
     this.ctx = { mode: options.mode, ip: this.ip, snapshots, selfPid: options.selfPid, workDir: options.workDir, notify: options.notify };
     this.watcher = new TopologyWatcher(
       this.ip,
@@ -106,7 +109,17 @@ export class HelperService {
       }),
       snapshot: async (p) => this.snapshot(p.reuse === true),
       'netns.create': (p) => createNetns(ctx, p),
-      'netns.delete': (p) => deleteNetns(ctx, p, async (ns) => void (await Promise.all([this.pings.jobs.stopIn(ns), this.captures.jobs.stopIn(ns), this.terminals.jobs.stopIn(ns)])), this.spawned),
+      'netns.delete': (p) =>
+        deleteNetns(
+          ctx,
+          p,
+          async (ns) => {
+            // A reader inside would keep the namespace, and its veths, alive.
+            this.readers.end(ns);
+            await Promise.all([this.pings.jobs.stopIn(ns), this.captures.jobs.stopIn(ns), this.terminals.jobs.stopIn(ns)]);
+          },
+          this.spawned,
+        ),
       'netns.spawn': () => this.spawned.spawn(),
       'netns.attach': (p) => attachNetns(ctx, p),
       'veth.create': (p) => createVeth(ctx, p),
@@ -214,6 +227,7 @@ export class HelperService {
     if (this.timer) clearTimeout(this.timer);
     this.watcher.stop();
     this.processes?.stop();
+    this.readers.endAll();
     await Promise.all([this.pings.jobs.stopAll(), this.captures.dispose(), this.spawned.jobs.stopAll(), this.terminals.jobs.stopAll()]);
     this.ctx.snapshots.dispose();
   }

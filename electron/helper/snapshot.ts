@@ -15,6 +15,7 @@ import { helperOwned } from './own-processes';
 import { resolveTopology, type RawNamespace } from './peers';
 import { decodeName, hasRawBytes } from './names';
 import { procSelfPid } from './pids';
+import type { NamespaceReaders } from './readers';
 import { isPlainNetnsName } from '../../shared/schemas';
 
 export const NETNS_DIR = '/run/netns';
@@ -204,6 +205,8 @@ export class Snapshotter {
     private readonly workDir: string,
     /** Called with each namespace seen for the first time (e.g. to give it an nsid). */
     private readonly onNew: (entry: NamespaceEntry) => Promise<void> = async () => undefined,
+    /** Long-lived readers for named namespaces; without them every reading starts processes. */
+    private readonly readers: NamespaceReaders | null = null,
   ) {}
 
   private queryFile: string | null = null;
@@ -222,6 +225,10 @@ export class Snapshotter {
   /** One namespace, one process: `ip [-n NAME] -j -d -batch -`. */
   private async query(entry: NamespaceEntry): Promise<RawNamespace | null> {
     if (entry.stale) return { ...entry, links: [], routes: [], nsids: new Map(), problem: 'stale: the namespace this name pointed to is gone' };
+    if (this.readers && entry.plain && !entry.root && entry.name !== null) {
+      const answer = await this.readers.read(entry.name, entry.id, QUERY_LINES);
+      if (answer !== null) return { ...entry, ...parseSnapshotBatch(answer) };
+    }
     const input = `${this.linesFor(entry).join('\n')}\n`;
     const result = await this.ip.run('ip', ['-j', '-d', '-batch', '-'], { namespace: refOf(entry), input, log: false });
     if (result.exitCode !== 0 && !result.stdout) {
@@ -292,21 +299,34 @@ export class Snapshotter {
 
   /** Lists namespaces and remembers the listing, for ids given by clients. */
   private async list(): Promise<NamespaceEntry[]> {
+    this.readers?.prune();
     const entries = await listNamespaces();
     this.entries = new Map(entries.map((e) => [e.id, e]));
     return entries;
   }
 
-  /** Re-reads every namespace: named ones in batch groups, unnamed ones through nsenter, one process each. */
+  /**
+   * Re-reads every namespace. With readers: each named one through its
+   * reader (started if need be), the rest one process each. Without: named
+   * ones in batch groups, unnamed ones through nsenter.
+   */
   async take(): Promise<Topology> {
     const started = performance.now();
     const entries = await this.list();
     await this.greet(entries);
+    const raw = this.readers ? await mapLimit(entries, PARALLEL_QUERIES, (e) => this.query(e)) : await this.takeInGroups(entries);
+    this.cache = new Map(raw.filter((n): n is RawNamespace => n !== null).map((n) => [n.id, n]));
+    const topology = await this.resolvedFully();
+    this.lastFullMs = performance.now() - started;
+    return topology;
+  }
+
+  private async takeInGroups(entries: NamespaceEntry[]): Promise<(RawNamespace | null)[]> {
     // Only plain names go into batch lines; every other namespace is read on its own, by path.
     const named = entries.filter((e) => (e.root || e.plain) && !e.stale);
     const unnamed = entries.filter((e) => !named.includes(e));
     const groups = Math.min(PARENTS, named.length);
-    const raw = (
+    return (
       await Promise.all([
         ...named.slice(0, groups).map((native, g) =>
           this.queryGroup(
@@ -317,10 +337,6 @@ export class Snapshotter {
         mapLimit(unnamed, PARALLEL_QUERIES, (e) => this.query(e)),
       ])
     ).flat();
-    this.cache = new Map(raw.filter((n): n is RawNamespace => n !== null).map((n) => [n.id, n]));
-    const topology = await this.resolvedFully();
-    this.lastFullMs = performance.now() - started;
-    return topology;
   }
 
   /** The last reading, as it stands: no process, no listing. */

@@ -1,0 +1,217 @@
+// Long-lived readers: one `ip -n NAME -force -j -d -batch -` per named
+// namespace, answering the snapshot's queries from a pipe instead of a new
+// process each time. A reader sits inside its namespace and so keeps it
+// alive: it is ended the moment the name goes (inotify on /run/netns, before
+// the app deletes one), when unused for a while, and past a cap.
+import { statSync, watch, type FSWatcher } from 'node:fs';
+import type { ResultPromise } from 'execa';
+import type { IpRunner } from './ip';
+import { failedBatchLines, splitJsonValues } from './parse';
+
+/** Readers kept at most: each is an idle ip process of about 0.3 MiB (PSS). */
+export const READER_CAP = 256;
+/** A reader unused this long ends. */
+export const READER_IDLE_MS = 120_000;
+/** An answer slower than this means something is wrong with the reader: it is ended and the caller falls back. */
+const ANSWER_TIMEOUT_MS = 5000;
+/**
+ * A line that always fails, closing each round: its "Command failed -:N"
+ * on stderr says every answer before it is out. (A valid name no one uses;
+ * should it exist, the round times out and the reader is replaced.)
+ */
+const SENTINEL = 'link show dev .nx-end.';
+
+type Child = ResultPromise<{ reject: false; env: NodeJS.ProcessEnv; extendEnv: false; buffer: boolean }>;
+
+interface Round {
+  /** Batch line numbers (ip counts from 1 over the reader's life) of this round's queries, and of its sentinel. */
+  first: number;
+  sentinel: number;
+  resolve(answer: string | null): void;
+  timer: NodeJS.Timeout;
+}
+
+class Reader {
+  private sent = 0;
+  private stdout = '';
+  private stderr = '';
+  private round: Round | null = null;
+  private queue: Promise<unknown> = Promise.resolve();
+  lastUsed = performance.now();
+  ended = false;
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  constructor(
+    private readonly child: Child,
+    /** The namespace's inode when the reader started: a name pointed elsewhere later is another namespace. */
+    readonly inode: number,
+    private readonly onEnd: () => void,
+  ) {
+    child.stdout?.setEncoding('utf8');
+    child.stderr?.setEncoding('utf8');
+    child.stdout?.on('data', (chunk: string) => {
+      this.stdout += chunk;
+      this.settle();
+    });
+    child.stderr?.on('data', (chunk: string) => {
+      this.stderr += chunk;
+      this.settle();
+    });
+    void child.then(() => this.end());
+    child.stdin?.on('error', () => this.end());
+  }
+
+  /** The output of `lines` (one JSON value each), or null when any failed or the reader did not answer. */
+  query(lines: readonly string[]): Promise<string | null> {
+    const run = this.queue.then(() => this.ask(lines));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private ask(lines: readonly string[]): Promise<string | null> {
+    if (this.ended) return Promise.resolve(null);
+    this.lastUsed = performance.now();
+    this.stdout = '';
+    this.stderr = '';
+    const first = this.sent + 1;
+    this.sent += lines.length + 1;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.round = null;
+        resolve(null);
+        this.end();
+      }, ANSWER_TIMEOUT_MS);
+      this.round = { first, sentinel: this.sent, resolve, timer };
+      this.child.stdin?.write(`${[...lines, SENTINEL].join('\n')}\n`);
+    });
+  }
+
+  /** Ends the round once the sentinel failed and every query before it has answered. */
+  private settle(): void {
+    const round = this.round;
+    if (!round) return;
+    const failed = failedBatchLines(this.stderr);
+    if (!failed.has(round.sentinel)) return;
+    const queries = round.sentinel - round.first;
+    const bad = [...failed].filter((n) => n >= round.first && n < round.sentinel).length;
+    if (bad === 0 && splitJsonValues(this.stdout).length < queries) return;
+    clearTimeout(round.timer);
+    this.round = null;
+    round.resolve(bad ? null : this.stdout);
+  }
+
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    if (this.round) {
+      clearTimeout(this.round.timer);
+      this.round.resolve(null);
+      this.round = null;
+    }
+    this.child.kill('SIGKILL');
+    this.onEnd();
+  }
+}
+
+/** The inode a /run/netns name points to now; null when it is gone. */
+function inodeOf(path: string): number | null {
+  try {
+    return statSync(path).ino;
+  } catch {
+    return null;
+  }
+}
+
+export class NamespaceReaders {
+  private readonly readers = new Map<string, Reader>();
+  private readonly sweeper: NodeJS.Timeout;
+  /** Watches the names while readers exist, whatever else the helper follows. */
+  private watcher: FSWatcher | null = null;
+
+  constructor(
+    private readonly ip: IpRunner,
+    /** Where names live (/run/netns). */
+    private readonly dir: string,
+    private readonly cap = READER_CAP,
+    private readonly idleMs = READER_IDLE_MS,
+  ) {
+    this.sweeper = setInterval(() => this.sweepIdle(), Math.min(10_000, idleMs));
+    this.sweeper.unref();
+  }
+
+  get size(): number {
+    return this.readers.size;
+  }
+
+  /** Pids of the readers, for memory figures. */
+  pids(): number[] {
+    return [...this.readers.values()].flatMap((r) => r.pid ?? []);
+  }
+
+  /**
+   * Answers `lines` in the namespace `name` (inode `inode`) through its reader,
+   * starting one if there is none; null when it cannot (the caller reads the
+   * usual way).
+   */
+  async read(name: string, inode: string, lines: readonly string[]): Promise<string | null> {
+    let reader = this.readers.get(name);
+    if (reader && String(reader.inode) !== inode) {
+      reader.end();
+      reader = undefined;
+    }
+    if (!reader) {
+      if (inodeOf(`${this.dir}/${name}`) !== Number(inode)) return null;
+      if (this.readers.size >= this.cap) this.leastRecentlyUsed()?.end();
+      const { process: child } = this.ip.start('ip', ['-force', '-j', '-d', '-batch', '-'], name, { buffer: false });
+      const created: Reader = new Reader(child, Number(inode), () => {
+        if (this.readers.get(name) === created) this.readers.delete(name);
+      });
+      this.readers.set(name, created);
+      reader = created;
+      this.watchNames();
+    }
+    return reader.query(lines);
+  }
+
+  /** Ends the reader inside `name` (before the app deletes it). */
+  end(name: string): void {
+    this.readers.get(name)?.end();
+  }
+
+  /** Ends every reader whose name is gone or points to another namespace: called on each /run/netns change. */
+  prune(): void {
+    for (const [name, reader] of this.readers) if (inodeOf(`${this.dir}/${name}`) !== reader.inode) reader.end();
+  }
+
+  endAll(): void {
+    clearInterval(this.sweeper);
+    for (const reader of this.readers.values()) reader.end();
+    this.watcher?.close();
+    this.watcher = null;
+  }
+
+  /** inotify on the names' directory: a name deleted by anyone ends its reader within milliseconds. */
+  private watchNames(): void {
+    if (this.watcher) return;
+    try {
+      this.watcher = watch(this.dir, () => this.prune());
+      this.watcher.on('error', () => undefined);
+    } catch {
+      // No directory to watch: listings still prune.
+    }
+  }
+
+  private sweepIdle(): void {
+    const now = performance.now();
+    for (const reader of this.readers.values()) if (now - reader.lastUsed > this.idleMs) reader.end();
+  }
+
+  private leastRecentlyUsed(): Reader | undefined {
+    let oldest: Reader | undefined;
+    for (const reader of this.readers.values()) if (!oldest || reader.lastUsed < oldest.lastUsed) oldest = reader;
+    return oldest;
+  }
+}

@@ -1,0 +1,79 @@
+// Long-lived readers sit inside named namespaces. They must never keep one
+// alive: a namespace deleted by anyone, or whose last holder exits, loses its
+// veths as fast as it would without the helper.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pidsInNetns, startHelper, type HelperHandle } from '../support/helper';
+import { openLabShell, type LabShell } from '../support/lab-shell';
+
+let helper: HelperHandle;
+let shell: LabShell;
+
+beforeAll(async () => {
+  helper = await startHelper(['--lab', '--reconcile-ms=0']);
+  shell = await openLabShell(helper);
+});
+
+afterAll(async () => {
+  await shell.close();
+  await helper.close();
+});
+
+/** Makes a namespace with a veth to the lab's host, and reads it (which starts its reader). */
+async function namespaceWithReader(name: string, hostEnd: string): Promise<string> {
+  const c = helper.client;
+  await c.call('netns.create', { name });
+  await c.call('veth.create', { name: hostEnd, peerName: 'eth0', peerNamespace: name });
+  const id = (await c.call('snapshot', {})).namespaces.find((n) => n.name === name)?.id as string;
+  // The reader is an ip process inside it.
+  expect(pidsInNetns(`net:[${id}]`).length).toBeGreaterThan(0);
+  return id;
+}
+
+/** Runs `first` in the lab's shell, then times until the host end is gone, in the shell itself (ms). */
+async function msUntilGone(first: string, hostEnd: string): Promise<number> {
+  const { output, code } = await shell.run(
+    `${first}; t0=$(date +%s%N); n=0; while ip link show ${hostEnd} >/dev/null 2>&1 && [ $n -lt 20000 ]; do n=$((n+1)); done; echo "gone-after $(( ($(date +%s%N) - t0) / 1000000 ))"`,
+  );
+  expect(code).toBe(0);
+  return Number(/gone-after (\d+)/.exec(output)?.[1]);
+}
+
+describe('readers never keep a namespace alive', () => {
+  it('ip netns delete from a shell frees the namespace and its veth at once', async () => {
+    const id = await namespaceWithReader('r1', 'vr1');
+    const ms = await msUntilGone('ip netns delete r1', 'vr1');
+    process.stderr.write(`readers.test: veth gone ${ms} ms after ip netns delete\n`);
+    expect(ms).toBeLessThan(1000);
+    expect(pidsInNetns(`net:[${id}]`)).toEqual([]);
+  });
+
+  it('the app deleting a namespace ends its reader first', async () => {
+    const id = await namespaceWithReader('r2', 'vr2');
+    const result = await helper.client.call('netns.delete', { name: 'r2' });
+    expect(result.removedPeers).toEqual(['/vr2']);
+    expect(pidsInNetns(`net:[${id}]`)).toEqual([]);
+  });
+
+  it('a namespace whose name went while a process held it is freed when that process exits', async () => {
+    const id = await namespaceWithReader('r3', 'vr3');
+    // Wait until sleep runs inside (ip netns exec has entered r3 and exec'd) before the name goes.
+    await shell.run('ip netns exec r3 sleep 1000 & HOLDER=$!; while [ "$(cat /proc/$HOLDER/comm)" != sleep ]; do :; done; ip netns delete r3');
+    // Held by sleep alone now: no reader left inside.
+    await new Promise((r) => setTimeout(r, 200));
+    expect(pidsInNetns(`net:[${id}]`)).toHaveLength(1);
+    const ms = await msUntilGone('kill "$HOLDER"; wait "$HOLDER" 2>/dev/null; true', 'vr3');
+    process.stderr.write(`readers.test: veth gone ${ms} ms after its last holder exited\n`);
+    expect(ms).toBeLessThan(1000);
+  });
+
+  it('a name pointed at another namespace gets a new reader, not the old one', async () => {
+    await namespaceWithReader('r4', 'vr4');
+    const first = (await helper.client.call('snapshot', {})).namespaces.find((n) => n.name === 'r4')?.id as string;
+    await shell.run('ip netns delete r4; ip netns add r4; ip -n r4 link add dummyish type bridge');
+    const again = await helper.client.call('snapshot', {});
+    const r4 = again.namespaces.find((n) => n.name === 'r4');
+    expect(r4?.id).not.toBe(first);
+    expect(r4?.links.map((l) => l.ifname)).toContain('dummyish');
+    expect(pidsInNetns(`net:[${first}]`)).toEqual([]);
+  });
+});
