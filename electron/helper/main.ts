@@ -15,9 +15,16 @@ import { HelperService } from './service';
 const USAGE = `Usage: netns-explorer-helper [--lab | --host] [--reconcile-ms=N] [--no-watch]
   --lab              (default) run in a private lab: own user, network and mount namespaces; no root needed
   --host             run in the machine's real namespaces; needs root
-  --reconcile-ms=N   least time between full re-reads that catch what events missed (default 3000; 0: never)
+  --reconcile-ms=N   least time between full re-reads that catch what no event reports (default 60000; 0: never)
   --no-watch         do not follow ip monitor and /run/netns (changes made elsewhere show up on reconcile only)
 Speaks JSON-RPC 2.0 on stdin/stdout, one message per line; logs go to stderr.`;
+
+/**
+ * The safety net's period. Events report links, addresses, routes and nsids;
+ * inotify reports names; /proc reports holders. What nothing reports (a qdisc
+ * set by another tool, a namespace only bind-mounted) waits for this full re-read.
+ */
+const RECONCILE_MS = 60_000;
 
 interface Flags {
   mode: HelperMode;
@@ -44,7 +51,7 @@ function fail(message: string, code = 2): never {
 }
 
 function parseFlags(argv: string[]): Flags {
-  const flags: Flags = { mode: 'lab', stage: 'start', reconcileMs: 3000, watch: true, insideLab: false, uid: null, gid: null, controlSocket: null, workDir: null };
+  const flags: Flags = { mode: 'lab', stage: 'start', reconcileMs: RECONCILE_MS, watch: true, insideLab: false, uid: null, gid: null, controlSocket: null, workDir: null };
   for (const arg of argv) {
     const [key, value] = arg.split('=', 2) as [string, string | undefined];
     const number = () => {

@@ -31,6 +31,8 @@ export function touchedBy(event: MonitorEvent, whereOfNsid: (nsid: number) => Wh
 export class TopologyWatcher {
   private touched: Where[] = [];
   private everything = false;
+  /** Something may have come or gone (a /run/netns change, processes): list the namespaces again. */
+  private relisting = false;
   private timer: NodeJS.Timeout | undefined;
   private burstStarted = 0;
   private lastPublished = 0;
@@ -38,7 +40,7 @@ export class TopologyWatcher {
   private dirWatcher: FSWatcher | undefined;
   private flushing: Promise<void> = Promise.resolve();
   /** The re-read waiting its turn, which later events join instead of queueing another. */
-  private queued: { places: Where[]; everything: boolean } | null = null;
+  private queued: { places: Where[]; everything: boolean; relist: boolean } | null = null;
 
   constructor(
     private readonly ip: IpRunner,
@@ -73,7 +75,11 @@ export class TopologyWatcher {
   private onLine(line: string): void {
     const event = parseMonitorLine(line);
     const { at, also } = touchedBy(event, (nsid) => this.snapshots.whereOfNsid(nsid));
-    if (event.nsidChange) this.touch({ name: null });
+    // A new or dropped nsid: a namespace came or went (listed again), and the helper's own nsid table changed.
+    if (event.nsidChange) {
+      this.touch({ name: null });
+      this.touch(undefined);
+    }
     // An nsid we cannot place yet: read everything rather than miss the change.
     if (at === undefined && event.where.kind === 'nsid') this.touchAll();
     else this.touch(at);
@@ -91,6 +97,7 @@ export class TopologyWatcher {
   /** Marks a namespace for re-reading; undefined only re-lists the namespaces. */
   private touch(where: Where | undefined): void {
     if (where) this.touched.push(where);
+    else this.relisting = true;
     const now = performance.now();
     if (!this.timer) this.burstStarted = now;
     clearTimeout(this.timer);
@@ -106,20 +113,23 @@ export class TopologyWatcher {
     this.timer = undefined;
     const places = this.touched;
     const everything = this.everything;
+    const relist = this.relisting;
     this.touched = [];
     this.everything = false;
+    this.relisting = false;
     if (this.queued) {
       this.queued.places.push(...places);
       this.queued.everything ||= everything;
+      this.queued.relist ||= relist;
       return;
     }
-    const job = { places, everything };
+    const job = { places, everything, relist };
     this.queued = job;
     this.flushing = this.flushing.then(() =>
       this.enqueue(async () => {
         // From here on, new events make a new re-read: this one may already have read past them.
         this.queued = null;
-        const topology = job.everything ? await this.snapshots.take() : await this.snapshots.refresh(job.places);
+        const topology = job.everything ? await this.snapshots.take() : await this.snapshots.refresh(job.places, { list: job.relist });
         // More came in while reading: what was read may be a step on the way, and the next read follows at once
         // (unless changes never stop: then clients still hear every so often).
         const newer = this.timer !== undefined || this.queued !== null;

@@ -176,6 +176,12 @@ export class NamespaceReaders {
     return reader.query(lines);
   }
 
+  /** Whether `name` has a reader in the namespace with inode `inode`. */
+  has(name: string, inode: string): boolean {
+    const reader = this.readers.get(name);
+    return !!reader && !reader.ended && String(reader.inode) === inode;
+  }
+
   /** Ends the reader inside `name` (before the app deletes it). */
   end(name: string): void {
     this.readers.get(name)?.end();

@@ -17,7 +17,7 @@ import { findOnPath, IpRunner, nsLabel } from './ip';
 import { TopologyWatcher } from './monitor';
 import { enforceRails, sshSessions } from './guard-rails';
 import { procSelfPid } from './pids';
-import { containerNames, NETNS_DIR, Snapshotter } from './snapshot';
+import { containerNames, forgetHolders, NETNS_DIR, Snapshotter } from './snapshot';
 import { NamespaceReaders } from './readers';
 import { ProcessWatcher } from './process-watch';
 import { stat } from 'node:fs/promises';
@@ -208,7 +208,10 @@ export class HelperService {
       const rootNs = String((await stat('/proc/self/ns/net')).ino);
       this.processes = new ProcessWatcher(
         rootNs,
-        () => this.watcher.relist(),
+        (pids) => {
+          forgetHolders(pids);
+          this.watcher.relist();
+        },
         () => containerNames.retryDue(),
       );
       await this.processes.start();

@@ -91,6 +91,35 @@ async function describeHolders(pids: readonly number[]): Promise<Holder[]> {
   );
 }
 
+/**
+ * Holders by namespace, kept while its processes stay the same pids (readers,
+ * long-running containers): a listing reads /proc only for what changed.
+ */
+const holderCache = new Map<string, { pids: string; holders: Holder[]; count: number }>();
+
+/** Forgets the holders read for namespaces holding these pids (a process that exec'd another program keeps its pid); all without pids. */
+export function forgetHolders(pids?: Iterable<number>): void {
+  if (!pids) return holderCache.clear();
+  const changed = new Set(pids);
+  for (const [id, entry] of holderCache) if (entry.pids.split(',').some((p) => changed.has(Number(p)))) holderCache.delete(id);
+}
+
+/** Whether a runtime may yet tell more about these holders (a name not known yet): then they are read again. */
+const awaitingNames = (holders: readonly Holder[]) => holders.some((h) => (h.containerId && !h.containerName && h.runtime !== 'containerd') || (h.runtime === 'kubernetes' && !h.podName));
+
+async function holdersOf(id: string, raw: readonly number[]): Promise<{ holders: Holder[]; count: number }> {
+  const key = raw.join(',');
+  const cached = holderCache.get(id);
+  if (cached && cached.pids === key && !awaitingNames(cached.holders)) {
+    for (const h of cached.holders) liveContainers.add(ContainerNames.key(h));
+    return cached;
+  }
+  const pids = await holderPids(raw);
+  const fresh = { pids: key, holders: await describeHolders(pids), count: pids.length };
+  holderCache.set(id, fresh);
+  return fresh;
+}
+
 /** A namespace's processes without the helpers' own (queries, pings, captures) and those already gone. */
 async function holderPids(pids: readonly number[]): Promise<number[]> {
   const keep = await Promise.all(pids.map(async (pid) => (await helperOwned(pid)) === false));
@@ -119,9 +148,9 @@ export async function listNamespaces(): Promise<NamespaceEntry[]> {
   liveContainers = new Set();
   const add = async (id: string, name: string | null, path: string | null) => {
     seen.add(id);
-    const pids = await holderPids(byNs.get(id) ?? []);
+    const { holders, count } = await holdersOf(id, byNs.get(id) ?? []);
     const elsewhere = mounts.filter((m) => m.id === id && !m.mountPoint.startsWith(`${NETNS_DIR}/`)).map((m) => m.mountPoint);
-    entries.push({ id, name, plain: name !== null && isPlainNetnsName(name), root: false, path, holders: await describeHolders(pids), holderCount: pids.length, mounts: elsewhere });
+    entries.push({ id, name, plain: name !== null && isPlainNetnsName(name), root: false, path, holders, holderCount: count, mounts: elsewhere });
   };
   const opened = new Set<string>();
   for (const bytes of names) {
@@ -142,7 +171,8 @@ export async function listNamespaces(): Promise<NamespaceEntry[]> {
   }
   closeUnused(opened);
   for (const mount of mounts) if (!seen.has(mount.id)) await add(mount.id, null, mount.mountPoint);
-  for (const [id, pids] of byNs) if (!seen.has(id) && (await holderPids(pids)).length) await add(id, null, `/proc/${pids[0]}/ns/net`);
+  for (const [id, pids] of byNs) if (!seen.has(id) && (await holdersOf(id, pids)).count) await add(id, null, `/proc/${pids[0]}/ns/net`);
+  for (const id of holderCache.keys()) if (!seen.has(id)) holderCache.delete(id);
   containerNames.keepOnly(liveContainers);
   return entries;
 }
@@ -312,13 +342,29 @@ export class Snapshotter {
    */
   async take(): Promise<Topology> {
     const started = performance.now();
+    // The safety net reads holders afresh too.
+    forgetHolders();
     const entries = await this.list();
     await this.greet(entries);
-    const raw = this.readers ? await mapLimit(entries, PARALLEL_QUERIES, (e) => this.query(e)) : await this.takeInGroups(entries);
-    this.cache = new Map(raw.filter((n): n is RawNamespace => n !== null).map((n) => [n.id, n]));
+    // Namespaces with a reader are read through it; the rest in batch groups (forking from ip is cheaper than from Node), and get readers afterwards.
+    const readers = this.readers;
+    const warm = readers ? entries.filter((e) => e.plain && !e.root && e.name !== null && readers.has(e.name, e.id)) : [];
+    const cold = entries.filter((e) => !warm.includes(e));
+    const raw = (await Promise.all([mapLimit(warm, PARALLEL_QUERIES, (e) => this.query(e)), this.takeInGroups(cold)])).flat();
+    const read = new Map(raw.filter((n): n is RawNamespace => n !== null).map((n) => [n.id, n]));
+    // In the listing's order (the helper's own first), however they were read.
+    this.cache = new Map(entries.flatMap((e) => (read.has(e.id) ? [[e.id, read.get(e.id) as RawNamespace] as const] : [])));
     const topology = await this.resolvedFully();
     this.lastFullMs = performance.now() - started;
+    if (readers) void this.warmUp(cold.filter((e) => e.plain && !e.root && !e.stale && e.name !== null));
     return topology;
+  }
+
+  /** Starts readers for namespaces read without one, two at a time, so the next reading is cheap. */
+  private async warmUp(entries: NamespaceEntry[]): Promise<void> {
+    await mapLimit(entries, 2, async (e) => {
+      if (this.readers && e.name !== null && this.entries.get(e.id)) await this.readers.read(e.name, e.id, QUERY_LINES);
+    });
   }
 
   private async takeInGroups(entries: NamespaceEntry[]): Promise<(RawNamespace | null)[]> {
@@ -357,11 +403,12 @@ export class Snapshotter {
    * Re-reads only the named namespaces (null = the helper's own) and any that
    * appeared since; drops those that disappeared. Listing costs no process.
    */
-  async refresh(targets: Iterable<Where>): Promise<Topology> {
+  async refresh(targets: Iterable<Where>, options: { list: boolean } = { list: true }): Promise<Topology> {
     const list = [...targets];
     const wanted = new Set(list.filter((t): t is { name: string | null } => 'name' in t).map((t) => t.name));
     const wantedIds = new Set(list.filter((t): t is { id: string } => 'id' in t).map((t) => t.id));
-    const entries = await this.list();
+    // An event that names its namespaces needs no listing: new and gone namespaces come with their own triggers.
+    const entries = options.list || !this.entries.size ? await this.list() : [...this.entries.values()];
     const fresh = entries.filter((e) => !this.cache.has(e.id));
     await this.greet(fresh);
     // A newcomer may have just been given an nsid: re-read the table that holds it.
