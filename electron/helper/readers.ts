@@ -40,10 +40,6 @@ class Reader {
   lastUsed = performance.now();
   ended = false;
 
-  get pid(): number | undefined {
-    return this.child.pid;
-  }
-
   constructor(
     private readonly child: Child,
     /** The namespace's inode when the reader started: a name pointed elsewhere later is another namespace. */
@@ -140,15 +136,6 @@ export class NamespaceReaders {
   ) {
     this.sweeper = setInterval(() => this.sweepIdle(), Math.min(10_000, idleMs));
     this.sweeper.unref();
-  }
-
-  get size(): number {
-    return this.readers.size;
-  }
-
-  /** Pids of the readers, for memory figures. */
-  pids(): number[] {
-    return [...this.readers.values()].flatMap((r) => r.pid ?? []);
   }
 
   /**

@@ -4,7 +4,7 @@
 // container is told apart by name at a glance, in cards and in pickers.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { busyboxTar, missingPrograms, startContainerd, startDocker, startPodman, startSandbox, type RuntimeHandle, type RuntimeName, type Sandbox } from '../support/runtime-sandbox';
+import { startRuntimes, startSandbox, type Sandbox } from '../support/runtime-sandbox';
 import { launchChromium, screenshot, startWeb, type WebApp } from '../support/web';
 import { AppPage } from './app-page';
 
@@ -18,21 +18,15 @@ let app: AppPage;
 const expected: string[] = [];
 const unavailable: string[] = [];
 
-async function attempt(name: RuntimeName, start: () => Promise<RuntimeHandle>): Promise<RuntimeHandle | null> {
-  const missing = missingPrograms(name);
-  if (missing) return (unavailable.push(`${name}: ${missing}`), null);
-  return start().catch((error: unknown) => (unavailable.push(`${name}: ${String(error)}`), null));
-}
-
 const card = (title: string) => page.locator(`[data-testid="netns"][data-title="${title}"]`);
 
 beforeAll(async () => {
   sandbox = await startSandbox();
-  const tar = await busyboxTar(sandbox);
-  const podman = await attempt('podman', () => startPodman(sandbox, tar));
-  const docker = await attempt('docker', () => startDocker(sandbox, tar));
-  const ctr = docker ? await attempt('containerd', () => startContainerd(sandbox, docker)) : null;
-  if (process.env.CI === 'true' && !podman && !docker) throw new Error(`no container runtime could run: ${unavailable.join('; ')}`);
+  const { running, unavailable: why } = await startRuntimes(sandbox, 'e2e/runtimes.test');
+  for (const [name, reason] of why) unavailable.push(`${name}: ${reason}`);
+  const podman = running.get('podman');
+  const docker = running.get('docker');
+  const ctr = running.get('containerd');
   if (podman) {
     const run = (args: string[]) => podman.cli(['run', '-d', ...args, podman.image, 'sleep', '3600']);
     await run(['--name', 'pweb']);

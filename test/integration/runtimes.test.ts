@@ -7,7 +7,7 @@ import type { Link, Namespace, Topology } from '../../shared/model';
 import { ErrorCode, type TopologyChange } from '../../shared/protocol';
 import { startHelper, type HelperHandle } from '../support/helper';
 import { execFileSync } from 'node:child_process';
-import { busyboxTar, missingPrograms, startContainerd, startDocker, startPodman, startSandbox, type RuntimeHandle, type RuntimeName, type Sandbox } from '../support/runtime-sandbox';
+import { startRuntimes, startSandbox, type RuntimeHandle, type RuntimeName, type Sandbox } from '../support/runtime-sandbox';
 
 interface NetworkFacts {
   IPAddress?: string;
@@ -109,29 +109,13 @@ async function expectMatchesInspect(rt: RuntimeHandle, name: string, t: Topology
 
 beforeAll(async () => {
   sandbox = await startSandbox();
-  const tar = await busyboxTar(sandbox);
-  const attempt = async (name: RuntimeName, start: () => Promise<RuntimeHandle>) => {
-    const missing = missingPrograms(name);
-    if (missing) return void unavailable.set(name, missing);
-    try {
-      runtimes.set(name, await start());
-    } catch (error) {
-      unavailable.set(name, error instanceof Error ? error.message : String(error));
-    }
-  };
-  await attempt('podman', async () => {
-    const rt = await startPodman(sandbox, tar);
-    podmanEnv = rt.env;
-    return rt;
-  });
-  await attempt('docker', () => startDocker(sandbox, tar));
-  const docker = runtimes.get('docker');
-  if (docker) await attempt('containerd', () => startContainerd(sandbox, docker));
-  else unavailable.set('containerd', 'it runs here as the containerd dockerd starts, and dockerd did not start');
-  for (const [name, why] of unavailable) process.stderr.write(`runtimes.test: ${name} cannot run here: ${why}\n`);
-  if (process.env.CI === 'true' && runtimes.size === 0) throw new Error(`no container runtime could run: ${[...unavailable].map(([n, w]) => `${n}: ${w}`).join('; ')}`);
+  const started = await startRuntimes(sandbox, 'runtimes.test');
+  for (const [name, rt] of started.running) runtimes.set(name, rt);
+  for (const [name, why] of started.unavailable) unavailable.set(name, why);
+  podmanEnv = runtimes.get('podman')?.env ?? {};
 
   const podman = runtimes.get('podman');
+  const docker = runtimes.get('docker');
   if (podman) {
     const run = (args: string[]) => podman.cli(['run', '-d', ...args, podman.image, 'sleep', '3600']);
     await podman.cli(['network', 'create', 'pnet']);

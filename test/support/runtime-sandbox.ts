@@ -145,7 +145,7 @@ export async function startSandbox(): Promise<Sandbox> {
 }
 
 /** Polls `probe` until it is true; false after `ms`. */
-export async function until(probe: () => Promise<boolean> | boolean, ms: number, stepMs = 100): Promise<boolean> {
+async function until(probe: () => Promise<boolean> | boolean, ms: number, stepMs = 100): Promise<boolean> {
   const end = Date.now() + ms;
   for (;;) {
     if (await probe()) return true;
@@ -239,4 +239,39 @@ export function missingPrograms(name: RuntimeName): string | null {
   };
   const missing = needs[name].filter((p) => !existsSync(p));
   return missing.length ? `not installed: ${missing.join(', ')}` : null;
+}
+
+export interface Runtimes {
+  /** The runtimes that started, by name. */
+  running: Map<RuntimeName, RuntimeHandle>;
+  /** Why each of the others could not run here. */
+  unavailable: Map<RuntimeName, string>;
+}
+
+/**
+ * Starts whichever runtimes can run in the sandbox (containerd as the one
+ * dockerd starts), says on stderr which could not and why, and under CI
+ * (CI=true) fails when none could.
+ */
+export async function startRuntimes(sandbox: Sandbox, who: string): Promise<Runtimes> {
+  const tar = await busyboxTar(sandbox);
+  const running = new Map<RuntimeName, RuntimeHandle>();
+  const unavailable = new Map<RuntimeName, string>();
+  const attempt = async (name: RuntimeName, start: () => Promise<RuntimeHandle>) => {
+    const missing = missingPrograms(name);
+    if (missing) return void unavailable.set(name, missing);
+    try {
+      running.set(name, await start());
+    } catch (error) {
+      unavailable.set(name, error instanceof Error ? error.message : String(error));
+    }
+  };
+  await attempt('podman', () => startPodman(sandbox, tar));
+  await attempt('docker', () => startDocker(sandbox, tar));
+  const docker = running.get('docker');
+  if (docker) await attempt('containerd', () => startContainerd(sandbox, docker));
+  else unavailable.set('containerd', 'it runs here as the containerd dockerd starts, and dockerd did not start');
+  for (const [name, why] of unavailable) process.stderr.write(`${who}: ${name} cannot run here: ${why}\n`);
+  if (process.env.CI === 'true' && running.size === 0) throw new Error(`no container runtime could run: ${[...unavailable].map(([n, w]) => `${n}: ${w}`).join('; ')}`);
+  return { running, unavailable };
 }

@@ -100,7 +100,7 @@ export async function deleteNetns(
   await stopJobsIn(victim.name !== null && !victim.nameNeedsId ? victim.name : victim.id);
   // Processes inside (a container, a shell started elsewhere) keep the namespace alive: its name would go, nothing else.
   if (victim.name !== null) await spawned.end(victim.id);
-  const holders = victim.name !== null ? await holdersOf(victim.id) : [];
+  const holders = victim.name !== null ? await currentHolders(victim.id) : [];
   const owner = victim.name !== null ? runtimeOwnedName(victim.name) : null;
   if ((holders.length || owner) && !p.confirmRisk) {
     const name = displayName(victim.name as string);
@@ -127,7 +127,7 @@ export async function deleteNetns(
 }
 
 /** The processes in a namespace now (not the helpers' own), as "comm (pid N)" with their container. */
-async function holdersOf(namespaceId: string): Promise<{ holder: Holder; text: string }[]> {
+async function currentHolders(namespaceId: string): Promise<{ holder: Holder; text: string }[]> {
   const entry = (await listNamespaces()).find((e) => e.id === namespaceId);
   return (entry?.holders ?? []).map((holder) => ({
     holder,
