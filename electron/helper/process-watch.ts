@@ -2,10 +2,11 @@
 // namespace changes no link and sends no netlink event. A cheap look at /proc
 // (the list of pids; namespace and name of new ones only) says when to
 // re-list holders, which costs no `ip` process either.
+import { readFileSync } from 'node:fs';
 import { readdir, readFile, readlink } from 'node:fs/promises';
 import { helperOwned } from './own-processes';
 
-/** How often /proc is looked at: each look costs about 2 ms of CPU (listing /proc), a quarter of the idle budget at this pace. */
+/** How often /proc is looked at: a look costs about 2 ms of CPU (listing /proc) when anything forked or exited, else two small reads. */
 export const PROCESS_TICK_MS = 500;
 /** A new process is looked at again for this long: runc joins a namespace (setns) and execs the container's program after it starts. */
 const YOUNG_MS = 2000;
@@ -29,6 +30,18 @@ async function look(pid: number): Promise<{ ns: string; comm: string }> {
   return { ns: /\d+/.exec(link)?.[0] ?? '', comm: comm.trim() };
 }
 
+/**
+ * The machine's fork count since boot (/proc/stat `processes`) and its number
+ * of threads (/proc/loadavg): both kernel-wide, whatever pid namespace the
+ * helper is in. While neither moves, no process came or went. Pure.
+ */
+export function processCounters(stat: string, loadavg: string): string {
+  return `${/^processes (\d+)$/m.exec(stat)?.[1] ?? ''}/${/\/(\d+)/.exec(loadavg)?.[1] ?? ''}`;
+}
+
+// Synchronous on purpose: procfs answers from memory, and the thread pool's round trips would cost more than the reads.
+const readCounters = () => processCounters(readFileSync('/proc/stat', 'utf8'), readFileSync('/proc/loadavg', 'utf8'));
+
 async function listPids(): Promise<number[]> {
   return (await readdir('/proc')).filter((d) => /^\d+$/.test(d)).map(Number);
 }
@@ -39,6 +52,7 @@ export class ProcessWatcher {
   private young = new Map<number, number>();
   private timer: NodeJS.Timeout | undefined;
   private busy = false;
+  private counters = '';
 
   constructor(
     /** The helper's own namespace: processes there hold nothing shown. */
@@ -50,6 +64,7 @@ export class ProcessWatcher {
   ) {}
 
   async start(): Promise<void> {
+    this.counters = readCounters();
     for (const pid of await listPids()) this.seen.set(pid, { ...(await look(pid)), owned: false });
     this.timer = setInterval(() => void this.tick(), PROCESS_TICK_MS);
     this.timer.unref();
@@ -79,6 +94,10 @@ export class ProcessWatcher {
   /** Processes outside the helper's namespace that came, went, moved or became another program since the last tick. */
   private async changed(): Promise<number[]> {
     const now = performance.now();
+    // Nothing forked or exited since the last look, and no process is new enough to still be joining or exec'ing: /proc is as it was.
+    const counters = readCounters();
+    if (counters === this.counters && !this.young.size) return [];
+    this.counters = counters;
     const { added, removed } = pidChanges(new Set(this.seen.keys()), await listPids());
     const changed: number[] = [];
     for (const pid of removed) {

@@ -6,7 +6,7 @@
 import { statSync, watch, type FSWatcher } from 'node:fs';
 import type { ResultPromise } from 'execa';
 import type { IpRunner } from './ip';
-import { failedBatchLines, splitJsonValues } from './parse';
+import { failedBatchLines } from './parse';
 
 /** Readers kept at most: each is an idle ip process of about 0.3 MiB (PSS). */
 export const READER_CAP = 256;
@@ -35,6 +35,8 @@ class Reader {
   private sent = 0;
   private stdout = '';
   private stderr = '';
+  /** Answers complete on stdout in this round. */
+  private answered = 0;
   private round: Round | null = null;
   private queue: Promise<unknown> = Promise.resolve();
   lastUsed = performance.now();
@@ -50,6 +52,8 @@ class Reader {
     child.stderr?.setEncoding('utf8');
     child.stdout?.on('data', (chunk: string) => {
       this.stdout += chunk;
+      // ip -j prints each answer on one line (strings escape their newlines): counting lines counts answers.
+      for (let at = chunk.indexOf('\n'); at !== -1; at = chunk.indexOf('\n', at + 1)) this.answered++;
       this.settle();
     });
     child.stderr?.on('data', (chunk: string) => {
@@ -72,6 +76,7 @@ class Reader {
     this.lastUsed = performance.now();
     this.stdout = '';
     this.stderr = '';
+    this.answered = 0;
     const first = this.sent + 1;
     this.sent += lines.length + 1;
     return new Promise((resolve) => {
@@ -93,7 +98,7 @@ class Reader {
     if (!failed.has(round.sentinel)) return;
     const queries = round.sentinel - round.first;
     const bad = [...failed].filter((n) => n >= round.first && n < round.sentinel).length;
-    if (bad === 0 && splitJsonValues(this.stdout).length < queries) return;
+    if (bad === 0 && this.answered < queries) return;
     clearTimeout(round.timer);
     this.round = null;
     round.resolve(bad ? null : this.stdout);
@@ -167,6 +172,11 @@ export class NamespaceReaders {
   has(name: string, inode: string): boolean {
     const reader = this.readers.get(name);
     return !!reader && !reader.ended && String(reader.inode) === inode;
+  }
+
+  /** How many readers may start before the cap ends the least recently used. */
+  room(): number {
+    return Math.max(0, this.cap - this.readers.size);
   }
 
   /** Ends the reader inside `name` (before the app deletes it). */

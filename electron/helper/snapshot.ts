@@ -97,11 +97,21 @@ async function describeHolders(pids: readonly number[]): Promise<Holder[]> {
  */
 const holderCache = new Map<string, { pids: string; holders: Holder[]; count: number }>();
 
-/** Forgets the holders read for namespaces holding these pids (a process that exec'd another program keeps its pid); all without pids. */
-export function forgetHolders(pids?: Iterable<number>): void {
-  if (!pids) return holderCache.clear();
+/** Forgets the holders read for namespaces holding these pids (a process that exec'd another program keeps its pid). */
+export function forgetHolders(pids: Iterable<number>): void {
   const changed = new Set(pids);
   for (const [id, entry] of holderCache) if (entry.pids.split(',').some((p) => changed.has(Number(p)))) holderCache.delete(id);
+}
+
+/** Forgets the holders read for namespaces where a holder now runs another program (its pid kept, its name changed). */
+export async function forgetRenamedHolders(): Promise<void> {
+  const stale = await Promise.all(
+    [...holderCache].map(async ([id, entry]) => {
+      const names = await Promise.all(entry.holders.map(async (h) => (await readText(`/proc/${h.pid}/comm`)).trim()));
+      return names.some((name, i) => name !== entry.holders[i]?.command) ? id : null;
+    }),
+  );
+  for (const id of stale) if (id !== null) holderCache.delete(id);
 }
 
 /** Whether a runtime may yet tell more about these holders (a name not known yet): then they are read again. */
@@ -252,12 +262,23 @@ export class Snapshotter {
     return entry.root ? ROOT_QUERY_LINES : QUERY_LINES;
   }
 
+  /** Each reader's last answer and what it parsed to: most re-reads (the reconcile's above all) find nothing changed. */
+  private answers = new Map<string, { text: string; parsed: NamespaceQuery }>();
+
+  private parseAnswer(id: string, text: string): NamespaceQuery {
+    const last = this.answers.get(id);
+    if (last?.text === text) return last.parsed;
+    const parsed = parseSnapshotBatch(text);
+    this.answers.set(id, { text, parsed });
+    return parsed;
+  }
+
   /** One namespace, one process: `ip [-n NAME] -j -d -batch -`. */
   private async query(entry: NamespaceEntry): Promise<RawNamespace | null> {
     if (entry.stale) return { ...entry, links: [], routes: [], nsids: new Map(), problem: 'stale: the namespace this name pointed to is gone' };
     if (this.readers && entry.plain && !entry.root && entry.name !== null) {
       const answer = await this.readers.read(entry.name, entry.id, QUERY_LINES);
-      if (answer !== null) return { ...entry, ...parseSnapshotBatch(answer) };
+      if (answer !== null) return { ...entry, ...this.parseAnswer(entry.id, answer) };
     }
     const input = `${this.linesFor(entry).join('\n')}\n`;
     const result = await this.ip.run('ip', ['-j', '-d', '-batch', '-'], { namespace: refOf(entry), input, log: false });
@@ -319,7 +340,11 @@ export class Snapshotter {
     const file = this.childQueryFile();
     const nativeLines = this.linesFor(native);
     const input = [...children.map((c) => `netns exec ${c.name} ip -j -d -batch ${file}`), ...nativeLines].join('\n');
-    const result = await this.ip.run('ip', ['-force', '-j', '-d', '-batch', '-'], { namespace: native.name, input: `${input}\n`, log: false });
+    // Never -force here: when `netns exec` cannot enter a namespace (one being made or removed), ip's forked child
+    // returns into the batch loop with a copy of the parent's buffered input. With -force it would carry on, and the
+    // parent would later replay the same lines: every such failure doubles the work, and chains of forks pile up.
+    // Without it, both stop at the first failure and the group is read one namespace at a time instead.
+    const result = await this.ip.run('ip', ['-j', '-d', '-batch', '-'], { namespace: native.name, input: `${input}\n`, log: false });
     this.ip.counters.spawned += children.length;
     const parsed = failedBatchLines(result.stderr).size === 0 ? parseSnapshotProcess(result.stdout, children.length, nativeLines.length) : null;
     // Something vanished or failed mid-way: read this group one namespace at a time instead.
@@ -332,6 +357,7 @@ export class Snapshotter {
     this.readers?.prune();
     const entries = await listNamespaces();
     this.entries = new Map(entries.map((e) => [e.id, e]));
+    for (const id of this.answers.keys()) if (!this.entries.has(id)) this.answers.delete(id);
     return entries;
   }
 
@@ -342,8 +368,8 @@ export class Snapshotter {
    */
   async take(): Promise<Topology> {
     const started = performance.now();
-    // The safety net reads holders afresh too.
-    forgetHolders();
+    // The /proc watch forgets holders whose processes changed; the safety net also catches a holder that exec'd once no longer new.
+    await forgetRenamedHolders();
     const entries = await this.list();
     await this.greet(entries);
     // Namespaces with a reader are read through it; the rest in batch groups (forking from ip is cheaper than from Node), and get readers afterwards.
@@ -356,7 +382,8 @@ export class Snapshotter {
     this.cache = new Map(entries.flatMap((e) => (read.has(e.id) ? [[e.id, read.get(e.id) as RawNamespace] as const] : [])));
     const topology = await this.resolvedFully();
     this.lastFullMs = performance.now() - started;
-    if (readers) void this.warmUp(cold.filter((e) => e.plain && !e.root && !e.stale && e.name !== null));
+    // Only into free places: past the cap, starting readers would end others just used, and the next reading would do the same.
+    if (readers) void this.warmUp(cold.filter((e) => e.plain && !e.root && !e.stale && e.name !== null).slice(0, readers.room()));
     return topology;
   }
 

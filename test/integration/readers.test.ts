@@ -1,8 +1,9 @@
 // Long-lived readers sit inside named namespaces. They must never keep one
 // alive: a namespace deleted by anyone, or whose last holder exits, loses its
 // veths as fast as it would without the helper.
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pidsInNetns, startHelper, type HelperHandle } from '../support/helper';
+import { descendantsOf, labExec, pidsInNetns, startHelper, type HelperHandle } from '../support/helper';
 import { openLabShell, type LabShell } from '../support/lab-shell';
 
 let helper: HelperHandle;
@@ -77,3 +78,63 @@ describe('readers never keep a namespace alive', () => {
     expect(pidsInNetns(`net:[${first}]`)).toEqual([]);
   });
 });
+
+describe('full readings while a shell makes and removes namespaces', () => {
+  it('leave no ip process behind and end on what the shell left', async () => {
+    // Namespaces that appear and go between a listing and the batch group that reads them: `netns exec` fails inside the group.
+    const making = shell.run(
+      'for i in $(seq 1 90); do ip netns add race$i; ip link add vrace$i type veth peer name eth0 netns race$i; if [ $((i % 3)) = 0 ]; then ip netns delete race$((i - 1)); ip netns delete race$((i - 2)); fi; done',
+      60_000,
+    );
+    let done = false;
+    void making.then(() => (done = true));
+    let readings = 0;
+    // Cold and warm readings alike: namespaces without a reader are read in batch groups.
+    while (!done) {
+      await helper.client.call('snapshot', {});
+      readings++;
+    }
+    expect((await making).code).toBe(0);
+    const groups = () => descendantsOf(helper.process.pid as number).filter((pid) => isGroupReading(argvOf(pid)));
+    // Every reading has answered: no batch process of the helper's may outlive it.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(groups()).toEqual([]);
+    const names = (await helper.client.call('snapshot', {})).namespaces.map((n) => n.name).filter((n) => n?.startsWith('race'));
+    const listed = (await shell.run('ip netns list')).output.match(/race\d+/g) ?? [];
+    expect(new Set(names)).toEqual(new Set(listed));
+    expect(listed).toHaveLength(30);
+    process.stderr.write(`readers.test: ${readings} full readings while the shell made 90 namespaces and removed 60\n`);
+  });
+});
+
+describe('a namespace the helper cannot enter', () => {
+  it('is shown with its problem, and the batch groups around it leave no process behind', async () => {
+    // Made from outside the lab's user namespace: owned by its parent, so the helper may not enter it (as a root-owned one in a rootless lab).
+    const foreign = Array.from({ length: 40 }, (_, i) => `foreign${i}`);
+    for (const name of foreign) labExec(helper.process.pid as number, ['ip', 'netns', 'add', name]);
+    await shell.run('for i in $(seq 1 24); do ip netns add near$i; done');
+    // Cold: every reader ended, so the named namespaces are read in batch groups, where `netns exec` fails for these.
+    await new Promise((r) => setTimeout(r, 300));
+    for (const pid of descendantsOf(helper.process.pid as number)) if (argvOf(pid).includes('-n') && argvOf(pid).includes('-batch')) process.kill(pid, 'SIGKILL');
+    const started = performance.now();
+    const { namespaces } = await helper.client.call('snapshot', {});
+    const took = performance.now() - started;
+    const groups = descendantsOf(helper.process.pid as number).filter((pid) => isGroupReading(argvOf(pid)));
+    expect(groups).toEqual([]);
+    for (const name of foreign) expect(namespaces.find((n) => n.name === name)?.problem).toBeTruthy();
+    expect(namespaces.filter((n) => n.name?.startsWith('near') && !n.problem)).toHaveLength(24);
+    process.stderr.write(`readers.test: a reading with ${foreign.length} namespaces it cannot enter took ${took.toFixed(0)} ms\n`);
+    expect(took).toBeLessThan(15_000);
+  });
+});
+
+function argvOf(pid: number): string[] {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').slice(0, -1);
+  } catch {
+    return [];
+  }
+}
+
+/** A batch group's process (`ip [-force] -j -d -batch -`, no -n): a reader has `-n NAME`. */
+const isGroupReading = (argv: string[]) => argv[0] === 'ip' && argv.at(-1) === '-' && argv.includes('-batch') && !argv.includes('-n');
