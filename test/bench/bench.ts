@@ -6,7 +6,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import { promisify } from 'node:util';
 import type { NetnsClient, TopologyChange } from '../../shared/protocol';
-import { descendantsOf, labExecArgv, ROOT, startHelper, type HelperHandle } from '../support/helper';
+import { descendantsOf, labExecArgv, PRIVATE_HOST, ROOT, startHelper, type HelperHandle } from '../support/helper';
 import { connectBridge } from '../support/rpc-socket';
 import { launchChromium, startWeb } from '../support/web';
 import { openLabShell } from '../support/lab-shell';
@@ -30,6 +30,25 @@ async function build(client: NetnsClient, n: number): Promise<void> {
     await client.call('addr.add', { namespace: ns, ifname: 'eth0', cidr: `10.${Math.floor(i / 250)}.${i % 250}.2/24` });
     if (i % 25 === 24) log(`  built ${i + 1}/${n}`);
   }
+}
+
+/** The same lab as build(), as one shell loop: for large labs, where a call per step would take minutes. */
+const buildScript = (n: number) =>
+  `for i in $(seq 0 ${n - 1}); do ip netns add b$i && ip link add vh$i type veth peer name eth0 netns b$i && ip -n b$i addr add 10.$((i / 250)).$((i % 250)).2/24 dev eth0 && ip -n b$i link set eth0 up && ip link set vh$i up || exit 1; done`;
+
+/**
+ * Builds that lab by typing the loop into the lab's own shell (a terminal of
+ * the helper's), so the namespaces belong to the lab's user namespace as if a
+ * participant made them. Resolves to how long the loop took.
+ */
+async function buildInLab(source: { client: NetnsClient }, n: number): Promise<number> {
+  const shell = await openLabShell(source);
+  const started = performance.now();
+  const { code, output } = await shell.run(buildScript(n), 600_000);
+  const took = performance.now() - started;
+  await shell.close();
+  if (code !== 0) throw new Error(`building the lab failed:\n${output.slice(-2000)}`);
+  return took;
 }
 
 /** Waits until the helper has started no process for `quietMs` (a second by default): earlier events are read. Resolves to the count. */
@@ -209,6 +228,76 @@ async function engine(n: number): Promise<EngineFigures> {
   };
 }
 
+const SCALE_SIZES = [50, 200, 500, 1000];
+
+interface ScaleFigures {
+  n: number;
+  buildMs: number;
+  shellMs: number;
+  snapshotMs: number;
+  coldSnapshotMs: number;
+  processesWarm: number;
+  processesCold: number;
+  readers: number;
+  pssMb: number;
+  peakRssMb: number;
+}
+
+/** How a snapshot, its processes and the helper's memory grow with the lab, up to 1,000 namespaces. */
+async function scale(n: number): Promise<ScaleFigures> {
+  log(`scale: ${n} namespaces…`);
+  const helper = await startHelper(['--lab', '--reconcile-ms=0']);
+  const pid = helper.process.pid as number;
+  const buildMs = await buildInLab(helper, n);
+  await settle(helper);
+  const processes = async (work: () => Promise<number>) => {
+    const before = (await helper.client.call('helper.stats', {})).processesStarted;
+    const took = await work();
+    return { took, processes: (await helper.client.call('helper.stats', {})).processesStarted - before };
+  };
+  const timed = async () => {
+    const t = performance.now();
+    await helper.client.call('snapshot', {});
+    return performance.now() - t;
+  };
+  const cold: { took: number; processes: number }[] = [];
+  const warm: { took: number; processes: number }[] = [];
+  const shell: number[] = [];
+  const overhead: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    endReaders(pid);
+    cold.push(await processes(timed));
+    // Readers start after a cold reading, two at a time, up to the cap.
+    let last = -1;
+    for (let w = 0; w < 1200; w++) {
+      const now = keptMemory(pid).readers;
+      if (now === last && w > 10) break;
+      last = now;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    await settle(helper, 300);
+    warm.push(await processes(timed));
+    overhead.push(await labShell(pid, 'true'));
+    shell.push(await labShell(pid, "for ns in $(ip netns list | cut -d' ' -f1); do ip -n $ns -j addr; done >/dev/null"));
+  }
+  const memory = keptMemory(pid);
+  const stats = await helper.client.call('helper.stats', {});
+  await helper.close();
+  const mid = <T extends { took: number }>(xs: T[]) => [...xs].sort((a, b) => a.took - b.took)[1] as T;
+  return {
+    n,
+    buildMs,
+    shellMs: Math.max(0, median(shell) - median(overhead)),
+    snapshotMs: mid(warm).took,
+    coldSnapshotMs: mid(cold).took,
+    processesWarm: mid(warm).processes,
+    processesCold: mid(cold).processes,
+    readers: memory.readers,
+    pssMb: memory.pss / 2 ** 20,
+    peakRssMb: stats.maxRssBytes / 2 ** 20,
+  };
+}
+
 const argvOf = (pid: number | string): string[] => {
   try {
     return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
@@ -245,27 +334,93 @@ function busyJiffies(): number {
   return (user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0);
 }
 
-/** The machine's busy time over `ms`, as a percentage of one core (USER_HZ is 100 on Linux). */
-async function busyPercent(ms: number): Promise<number> {
-  const before = busyJiffies();
+/** A process's utime, stime, cutime and cstime in jiffies: the fields after the command's closing parenthesis, from the 12th. */
+function cpuTimes(pid: number): number[] {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat
+    .slice(stat.lastIndexOf(')') + 2)
+    .split(' ')
+    .slice(11, 15)
+    .map(Number);
+}
+
+/** CPU jiffies of a process and every process below it, reaped children included (they move into their parent's cutime/cstime). */
+function treeJiffies(starter: number): number {
+  let total = 0;
+  for (const pid of [starter, ...descendantsOf(starter)]) {
+    try {
+      total += cpuTimes(pid).reduce((sum, t) => sum + t, 0);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return total;
+}
+
+/** CPU jiffies of one process alone. */
+function ownJiffies(pid: number): number {
+  const [user = 0, system = 0] = cpuTimes(pid);
+  return user + system;
+}
+
+interface Busy {
+  machine: number;
+  /** The machine's pid 1: on this VM an agent whose cost grows with every process it sees. */
+  init: number;
+  tree: number;
+}
+
+/** The machine's busy time over `ms`, pid 1's, and that of one process tree, each as a percentage of one core (USER_HZ is 100 on Linux). */
+async function busyPercent(ms: number, tree?: number): Promise<Busy> {
+  const before = { machine: busyJiffies(), init: ownJiffies(1), tree: tree ? treeJiffies(tree) : 0 };
   await new Promise((r) => setTimeout(r, ms));
-  return ((busyJiffies() - before) / (ms / 1000) / 100) * 100;
+  const share = (jiffies: number) => (jiffies / (ms / 1000) / 100) * 100;
+  return { machine: share(busyJiffies() - before.machine), init: share(ownJiffies(1) - before.init), tree: tree ? share(treeJiffies(tree) - before.tree) : 0 };
 }
 
 const IDLE_MS = 60_000;
 
 /** An idle helper's cost at n namespaces: machine busy time with it open and untouched, minus without it. */
-async function idleCost(n: number, mode: 'lab' | 'host'): Promise<{ mode: string; n: number; withPct: number; withoutPct: number }> {
+interface IdleFigures {
+  mode: string;
+  n: number;
+  with: Busy;
+  without: Busy;
+}
+
+async function idleCost(n: number, mode: 'lab' | 'host'): Promise<IdleFigures> {
   log(`idle cost in ${mode} mode at ${n} namespaces…`);
   // The default reconcile, as the app runs it; host mode inside a lab that plays the host.
   const helper = mode === 'lab' ? await startHelper(['--lab']) : await startHelper(['--host', '--inside-lab']);
-  await build(helper.client, n);
-  await settle(helper, 2000);
-  const withHelper = await busyPercent(IDLE_MS);
+  await buildInLab(helper, n);
+  // Until the readings that followed the build, and the readers they started, are over.
+  await settle(helper, 5000);
+  const withHelper = await busyPercent(IDLE_MS, helper.process.pid);
   await helper.close();
   await new Promise((r) => setTimeout(r, 3000));
   const without = await busyPercent(IDLE_MS);
-  return { mode, n, withPct: withHelper, withoutPct: without };
+  return { mode, n, with: withHelper, without };
+}
+
+/**
+ * The control for the idle rows: the same namespaces and one idle
+ * `ip -n NAME -batch -` in each (what the helper's readers are), with no
+ * helper, in a private network namespace. What merely keeping a process per
+ * namespace costs this machine (its process supervisor, if any, included).
+ */
+async function idleProcessesCost(n: number): Promise<Busy> {
+  log(`idle cost of ${n} namespaces with an idle ip in each, no helper…`);
+  const script = ['mkfifo /run/hold && exec 3<>/run/hold', buildScript(n), `for i in $(seq 0 ${n - 1}); do ip -n b$i -batch - <&3 & done`, 'echo ready; wait'].join('\n');
+  const control = spawn(PRIVATE_HOST[0] as string, [...PRIVATE_HOST.slice(1), 'sh', '-c', script], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+  await new Promise<void>((resolve, reject) => {
+    control.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve());
+    control.on('exit', (code) => reject(new Error(`the control lab ended (${code})`)));
+  });
+  await new Promise((r) => setTimeout(r, 2000));
+  const busy = await busyPercent(IDLE_MS);
+  process.kill(-(control.pid as number), 'SIGKILL');
+  await new Promise((r) => setTimeout(r, 3000));
+  return busy;
 }
 
 /** Total RSS of the `ip -n NS monitor` processes running now. */
@@ -297,7 +452,13 @@ async function renderer(n: number): Promise<UiFigures> {
   log(`renderer with ${n} namespaces…`);
   const web = await startWeb(['--lab', '--port=0']);
   const bridge = await connectBridge(web.url, web.origin);
-  await build(bridge.client, n);
+  await buildInLab(bridge, n);
+  // Until the helper's reading holds every namespace with its address.
+  for (let i = 0; i < 600; i++) {
+    const { namespaces } = await bridge.client.call('snapshot', { reuse: true });
+    if (namespaces.filter((x) => x.links.some((l) => l.addresses.length)).length >= n) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
   bridge.close();
   const browser = await launchChromium();
   const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
@@ -345,9 +506,20 @@ async function main(): Promise<void> {
   const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${release()}, Node ${process.version}`;
   const engines: EngineFigures[] = [];
   const uis: UiFigures[] = [];
-  for (const n of SIZES) engines.push(await engine(n));
-  const idle = [await idleCost(200, 'lab'), await idleCost(200, 'host')];
-  for (const n of SIZES) uis.push(await renderer(n));
+  // --only=engine,idle,ui runs those parts alone (while working on one); --write needs them all.
+  const only = process.argv
+    .find((a) => a.startsWith('--only='))
+    ?.slice(7)
+    .split(',');
+  const runs = (part: string) => !only || only.includes(part);
+  if (only && process.argv.includes('--write')) throw new Error('--write needs every part: leave out --only');
+  if (runs('engine')) for (const n of SIZES) engines.push(await engine(n));
+  const idle = runs('idle') ? [await idleCost(200, 'lab'), await idleCost(200, 'host')] : [];
+  const idleControl = runs('idle') ? await idleProcessesCost(200) : null;
+  const init = readFileSync('/proc/1/comm', 'utf8').trim();
+  const scales: ScaleFigures[] = [];
+  if (runs('scale')) for (const n of SCALE_SIZES) scales.push(await scale(n));
+  if (runs('ui')) for (const n of [...SIZES, SCALE_SIZES.at(-1) as number]) uis.push(await renderer(n));
   const date = new Date().toISOString().slice(0, 10);
   const lines = [
     `Measured ${date} on ${machine}.`,
@@ -366,9 +538,18 @@ async function main(): Promise<void> {
         `| ${e.n} | ${e.processesPerEvent.toFixed(2)} | ${ms(e.p50)} | ${ms(e.p95)} | ${e.peakRssMb.toFixed(0)} MiB | ${e.pssMb.toFixed(0)} MiB | ${e.readers} | ${e.n} processes, ${e.perNsMonitorsRssMb.toFixed(0)} MiB |`,
     ),
     '',
-    "| mode | namespaces | machine busy, helper idle for 60 s | without it | the helper's cost (≤ 2 % of a core) |",
-    '| --- | --- | --- | --- | --- |',
-    ...idle.map((i) => `| ${i.mode} | ${i.n} | ${i.withPct.toFixed(2)} % | ${i.withoutPct.toFixed(2)} % | ${(i.withPct - i.withoutPct).toFixed(2)} % of one core |`),
+    `| mode | namespaces | machine busy, helper idle for 60 s, minus without | of which pid 1 (${init}) | the rest (≤ 2 % of a core) | the helper's own processes (≤ 2 %) |`,
+    '| --- | --- | --- | --- | --- | --- |',
+    ...idle.map((i) => {
+      const delta = i.with.machine - i.without.machine;
+      const init = i.with.init - i.without.init;
+      return `| ${i.mode} | ${i.n} | ${delta.toFixed(2)} % | ${init.toFixed(2)} % | ${(delta - init).toFixed(2)} % | ${i.with.tree.toFixed(2)} % |`;
+    }),
+    ...(idleControl && idle[0]
+      ? [
+          `| control: no helper, an idle \`ip -n bN -batch -\` in each namespace | ${idle[0].n} | ${(idleControl.machine - idle[0].without.machine).toFixed(2)} % | ${(idleControl.init - idle[0].without.init).toFixed(2)} % | ${(idleControl.machine - idleControl.init - idle[0].without.machine + idle[0].without.init).toFixed(2)} % | — |`,
+        ]
+      : []),
     '',
     '| namespaces | ip processes / click (≤ 3) | the same click followed by a snapshot, as the renderer did before | Reset: ip processes in all | per namespace (constant: linear) |',
     '| --- | --- | --- | --- | --- |',
@@ -378,7 +559,14 @@ async function main(): Promise<void> {
     '| --- | --- | --- |',
     ...engines.map((e) => `| ${e.n} | ${ms(e.joinP50)} | ${ms(e.joinP95)} |`),
     '',
-    '| namespaces | page load → graph drawn (≤ 1.5 s) | panning (≥ 30 fps) | dragging a card (≥ 30 fps) | worst frame |',
+    '| namespaces | built by a shell loop in | shell loop | snapshot, readers alive | per namespace | cold: every reader ended first | per namespace | ip processes / snapshot, readers alive | cold | readers (cap 256) | PSS: helper, readers, monitor | helper peak RSS |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...scales.map(
+      (x) =>
+        `| ${x.n} | ${(x.buildMs / 1000).toFixed(1)} s | ${ms(x.shellMs)} | ${ms(x.snapshotMs)} | ${(x.snapshotMs / x.n).toFixed(2)} ms | ${ms(x.coldSnapshotMs)} | ${(x.coldSnapshotMs / x.n).toFixed(2)} ms | ${x.processesWarm} | ${x.processesCold} | ${x.readers} | ${x.pssMb.toFixed(0)} MiB | ${x.peakRssMb.toFixed(0)} MiB |`,
+    ),
+    '',
+    '| namespaces | page load → graph drawn (≤ 1.5 s; ≤ 3 s at 1,000) | panning (≥ 30 fps) | dragging a card (≥ 30 fps) | worst frame |',
     '| --- | --- | --- | --- | --- |',
     ...uis.map((u) => `| ${u.n} | ${ms(u.drawnMs)} | ${u.panFps.toFixed(0)} fps | ${u.dragFps.toFixed(0)} fps | ${ms(u.worstFrameMs)} |`),
   ];
