@@ -228,7 +228,7 @@ async function engine(n: number): Promise<EngineFigures> {
   };
 }
 
-const SCALE_SIZES = [50, 200, 500, 1000];
+const SCALE_SIZES = [50, 200, 1000];
 
 interface ScaleFigures {
   n: number;
@@ -489,8 +489,17 @@ async function renderer(n: number): Promise<UiFigures> {
     await page.mouse.up();
   });
   // Zoomed out this far, cards are compact: grab one near its top-left corner.
-  const card = await page.locator('[data-testid="netns"]').first().boundingBox();
-  if (!card) throw new Error('no card');
+  const card = await page
+    .locator('[data-testid="netns"]')
+    .first()
+    .boundingBox({ timeout: 10_000 })
+    .catch(() => null);
+  if (!card) {
+    log(`  no card on the canvas at ${n} namespaces: the drag is not measured`);
+    await browser.close();
+    await web.stop();
+    return { n, drawnMs, panFps: pan.fps, dragFps: Number.NaN, worstFrameMs: pan.worst };
+  }
   const drag = await fps(async () => {
     await page.mouse.move(card.x + 6, card.y + 4);
     await page.mouse.down();
@@ -568,7 +577,7 @@ async function main(): Promise<void> {
     '',
     '| namespaces | page load → graph drawn (≤ 1.5 s; ≤ 3 s at 1,000) | panning (≥ 30 fps) | dragging a card (≥ 30 fps) | worst frame |',
     '| --- | --- | --- | --- | --- |',
-    ...uis.map((u) => `| ${u.n} | ${ms(u.drawnMs)} | ${u.panFps.toFixed(0)} fps | ${u.dragFps.toFixed(0)} fps | ${ms(u.worstFrameMs)} |`),
+    ...uis.map((u) => `| ${u.n} | ${ms(u.drawnMs)} | ${u.panFps.toFixed(0)} fps | ${Number.isNaN(u.dragFps) ? 'no card drawn' : `${u.dragFps.toFixed(0)} fps`} | ${ms(u.worstFrameMs)} |`),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   if (process.argv.includes('--write')) {
