@@ -1,6 +1,6 @@
 // What the canvas shows of the graph: a text filter, a focus on one namespace
 // and its neighbours, unconnected interfaces hidden, cards collapsed. Pure.
-import type { CableView, GraphView, NamespaceView, PortView } from '../model/graph';
+import { shownRows, type CableView, type GraphView, type NamespaceView, type PortView } from '../model/graph';
 
 export interface GraphFilter {
   /** Matches namespace names, interface names and kinds, and addresses. */
@@ -42,7 +42,8 @@ export function applyFilter(graph: GraphView, filter: GraphFilter): GraphView {
   const views = visible.map((ns): NamespaceView => {
     const collapsed = filter.collapsed[ns.id] === true;
     if (!filter.hideUnconnected && !collapsed) return ns;
-    return { ...ns, ...(filter.hideUnconnected ? { ports: connectedPorts(ns.ports), lo: null } : {}), collapsed };
+    const ports = filter.hideUnconnected ? connectedPorts(ns.ports) : ns.ports;
+    return { ...ns, ...(filter.hideUnconnected ? { ports, shownPorts: shownRows(ports), lo: null } : {}), collapsed };
   });
   const shown = new Map(views.map((v) => [v.id, v]));
   const portShown = (end: CableView['a']) => {

@@ -34,16 +34,20 @@ function headerHeight(ns: Pick<NamespaceView, 'titleLines' | 'subtitles'>): numb
   return HEADER + (ns.titleLines - 1) * TITLE_LINE + (ns.subtitles.length ? ns.subtitles.length * SUBTITLE_LINE + SUBTITLES_PADDING : 0);
 }
 
-/** Card height as drawn (header, one row per port, a line per extra address). */
+/** The line that says how many rows a card leaves out (see CARD_ROWS). */
+const MORE_LINE = 30;
+
+/** Card height as drawn (header, one row per port shown, a line per extra address, the line for the rest). */
 export function estimateHeight(ns: NamespaceView): number {
-  return headerHeight(ns) + ns.ports.reduce((h, p) => h + rowHeight(p.addresses.length), 0) + (ns.ports.length ? 8 : 24);
+  const more = ns.shownPorts.length < ns.ports.length ? MORE_LINE : 0;
+  return headerHeight(ns) + ns.shownPorts.reduce((h, p) => h + rowHeight(p.addresses.length), 0) + more + (ns.ports.length ? 8 : 24);
 }
 
 /** Where each port row's centre sits below the card's top. */
 export function rowOffsets(ns: NamespaceView): Record<string, number> {
   const rows: Record<string, number> = {};
   let y = headerHeight(ns) + 4;
-  for (const p of ns.ports) {
+  for (const p of ns.shownPorts) {
     const h = rowHeight(p.addresses.length);
     rows[p.ifname] = y + 14;
     y += h;

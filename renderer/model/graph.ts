@@ -41,6 +41,8 @@ export interface NamespaceView {
   named: boolean;
   lo: Link | null;
   ports: PortView[];
+  /** The rows the card draws: at most CARD_ROWS; the inspector lists them all. */
+  shownPorts: PortView[];
   /** Why the helper could not read this namespace, if it could not. */
   problem: string | null;
   /** Drawn as a compact card whatever the zoom. */
@@ -121,8 +123,19 @@ export function middleEllipsis(text: string, max: number): string {
   return `${chars.slice(0, head).join('')}…${chars.slice(chars.length - (max - 1 - head)).join('')}`;
 }
 
+/**
+ * Rows a card draws at most. A host with hundreds of veths would otherwise be
+ * a card thousands of pixels tall, which no zoom can show beside the others;
+ * past it, one line says how many more there are, and their cables meet the card's edge.
+ */
+export const CARD_ROWS = 12;
+
+/** The rows a card draws of these ports: all of them, or the first CARD_ROWS − 1 and a line for the rest. */
+export const shownRows = (ports: PortView[]): PortView[] => (ports.length > CARD_ROWS ? ports.slice(0, CARD_ROWS - 1) : ports);
+
 export function namespaceView(ns: Namespace): NamespaceView {
   const label = namespaceLabel(ns);
+  const ports = orderPorts(ns.links);
   const shownTitle = middleEllipsis(label, TITLE_CHARS_PER_LINE * 2 - 2);
   return {
     id: ns.id,
@@ -134,7 +147,8 @@ export function namespaceView(ns: Namespace): NamespaceView {
     root: ns.root,
     named: ns.name !== null,
     lo: ns.links.find((l) => l.kind === 'loopback') ?? null,
-    ports: orderPorts(ns.links),
+    ports,
+    shownPorts: shownRows(ports),
     problem: ns.problem ?? null,
   };
 }

@@ -8,7 +8,8 @@ import type { Link, Namespace } from '../../shared/model';
 import { parseSnapshotBatch } from '../../electron/helper/parse';
 import { resolveTopology, type RawNamespace } from '../../electron/helper/peers';
 import { applyFilter, NO_FILTER } from '../../renderer/graph/filter';
-import { buildGraph, cablesOnPath, GraphCache, ownerOfAddress, switchesOf, switchOf, type NamespaceView } from '../../renderer/model/graph';
+import { estimateHeight } from '../../renderer/graph/layout';
+import { buildGraph, cablesOnPath, CARD_ROWS, GraphCache, ownerOfAddress, switchesOf, switchOf, type NamespaceView } from '../../renderer/model/graph';
 import { useTopology } from '../../renderer/stores/topology';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/ip/${name}`, import.meta.url), 'utf8');
@@ -134,5 +135,21 @@ describe('switches', () => {
     const graph = buildGraph([host, c('2'), c('3')]);
     graph.namespaces[0] = { ...(graph.namespaces[0] as NamespaceView), collapsed: true };
     expect(switchesOf(graph)).toEqual([]);
+  });
+});
+
+describe('a card with many interfaces', () => {
+  it('draws CARD_ROWS rows at most, so its height stays bounded, and keeps every port for the inspector', () => {
+    const [host, ...rest] = lab();
+    const veth = host?.links.find((l) => l.ifname === 'veth0') as Link;
+    const many = { ...(host as Namespace), links: [...(host as Namespace).links, ...Array.from({ length: 300 }, (_, i) => ({ ...veth, ifname: `vh${i}`, ifindex: 1000 + i, peer: null }))] };
+    const view = buildGraph([many, ...rest]).namespaces.find((v) => v.root) as NamespaceView;
+    expect(view.ports.length).toBeGreaterThan(300);
+    expect(view.shownPorts).toHaveLength(CARD_ROWS - 1);
+    expect(estimateHeight(view)).toBeLessThan(estimateHeight({ ...view, ports: view.shownPorts }) + 40);
+    // Hiding unconnected interfaces recounts the rows from what is left.
+    const filtered = applyFilter(buildGraph([many, ...rest]), { ...NO_FILTER, hideUnconnected: true }).namespaces.find((v) => v.root) as NamespaceView;
+    expect(filtered.shownPorts.every((p) => filtered.ports.includes(p))).toBe(true);
+    expect(filtered.shownPorts.length).toBe(Math.min(filtered.ports.length, filtered.ports.length > CARD_ROWS ? CARD_ROWS - 1 : filtered.ports.length));
   });
 });
