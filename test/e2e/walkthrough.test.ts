@@ -41,6 +41,13 @@ describe("the article's walkthrough in the browser", () => {
     await app.bringUp('netns1', 'veth1');
     await app.bringUp('', 'veth0');
     await page.locator('[data-testid="cable"].live').waitFor({ state: 'attached' });
+    // A card with interfaces never also says it has none.
+    expect(
+      await app
+        .card('netns1')
+        .getByText(/No interfaces besides lo/)
+        .count(),
+    ).toBe(0);
   });
 
   it('pings 10.1.1.1 from the host and shows the replies and the summary', async () => {
