@@ -6,7 +6,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import { promisify } from 'node:util';
 import type { NetnsClient, TopologyChange } from '../../shared/protocol';
-import { descendantsOf, labExecArgv, PRIVATE_HOST, ROOT, startHelper, type HelperHandle } from '../support/helper';
+import { argvOf, descendantsOf, endReaders, isReader, labExecArgv, PRIVATE_HOST, ROOT, startHelper, type HelperHandle } from '../support/helper';
 import { connectBridge } from '../support/rpc-socket';
 import { launchChromium, startWeb } from '../support/web';
 import { openLabShell } from '../support/lab-shell';
@@ -298,20 +298,6 @@ async function scale(n: number): Promise<ScaleFigures> {
   };
 }
 
-const argvOf = (pid: number | string): string[] => {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-  } catch {
-    return [];
-  }
-};
-const isReader = (argv: string[]) => argv[0] === 'ip' && argv[1] === '-n' && argv.includes('-batch') && argv.at(-2) === '-';
-
-/** Ends the helper's readers from outside, so the next snapshot starts each anew. */
-function endReaders(starter: number): void {
-  for (const pid of descendantsOf(starter)) if (isReader(argvOf(pid))) process.kill(pid, 'SIGKILL');
-}
-
 /** PSS of every process below the starter (the helper, its readers, ip monitor, the lab's init), and how many readers. */
 function keptMemory(starter: number): { pss: number; readers: number } {
   let pss = 0;
@@ -428,7 +414,7 @@ function rssOfMonitors(): number {
   let total = 0;
   for (const d of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
     try {
-      const argv = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0');
+      const argv = argvOf(d);
       if (argv[0] === 'ip' && argv[1] === '-n' && argv[3] === 'monitor') {
         const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${d}/status`, 'utf8'));
         total += Number(rss?.[1] ?? 0) * 1024;

@@ -1,9 +1,8 @@
 // Long-lived readers sit inside named namespaces. They must never keep one
 // alive: a namespace deleted by anyone, or whose last holder exits, loses its
 // veths as fast as it would without the helper.
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { descendantsOf, labExec, pidsInNetns, startHelper, type HelperHandle } from '../support/helper';
+import { argvOf, descendantsOf, endReaders, labExec, pidsInNetns, startHelper, type HelperHandle } from '../support/helper';
 import { openLabShell, type LabShell } from '../support/lab-shell';
 
 let helper: HelperHandle;
@@ -115,7 +114,7 @@ describe('a namespace the helper cannot enter', () => {
     await shell.run('for i in $(seq 1 24); do ip netns add near$i; done');
     // Cold: every reader ended, so the named namespaces are read in batch groups, where `netns exec` fails for these.
     await new Promise((r) => setTimeout(r, 300));
-    for (const pid of descendantsOf(helper.process.pid as number)) if (argvOf(pid).includes('-n') && argvOf(pid).includes('-batch')) process.kill(pid, 'SIGKILL');
+    endReaders(helper.process.pid as number);
     const started = performance.now();
     const { namespaces } = await helper.client.call('snapshot', {});
     const took = performance.now() - started;
@@ -127,14 +126,6 @@ describe('a namespace the helper cannot enter', () => {
     expect(took).toBeLessThan(15_000);
   });
 });
-
-function argvOf(pid: number): string[] {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').slice(0, -1);
-  } catch {
-    return [];
-  }
-}
 
 /** A batch group's process (`ip [-force] -j -d -batch -`, no -n): a reader has `-n NAME`. */
 const isGroupReading = (argv: string[]) => argv[0] === 'ip' && argv.at(-1) === '-' && argv.includes('-batch') && !argv.includes('-n');

@@ -107,15 +107,28 @@ export function descendantsOf(pid: number): number[] {
   return found;
 }
 
+/** A process's argv, or [] once it is gone. */
+export function argvOf(pid: number | string): string[] {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').slice(0, -1);
+  } catch {
+    return [];
+  }
+}
+
+/** One of the helper's long-lived readers: `ip -n NAME … -batch -`. */
+export const isReader = (argv: string[]) => argv[0] === 'ip' && argv[1] === '-n' && argv.includes('-batch') && argv.at(-1) === '-';
+
+/** Ends the helper's readers from outside, so the next snapshot reads every namespace cold. */
+export function endReaders(starter: number): void {
+  for (const pid of descendantsOf(starter)) if (isReader(argvOf(pid))) process.kill(pid, 'SIGKILL');
+}
+
 /** The serving helper below a starter: the Node process run with --stage=run (unshare and the init before it carry that argument too). */
 export function servingHelper(starterPid: number): number {
   const pid = descendantsOf(starterPid).find((p) => {
-    try {
-      const argv = readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0');
-      return argv[0] === process.execPath && argv.includes('--stage=run');
-    } catch {
-      return false;
-    }
+    const argv = argvOf(p);
+    return argv[0] === process.execPath && argv.includes('--stage=run');
   });
   if (pid === undefined) throw new Error(`no serving helper below ${starterPid}`);
   return pid;
