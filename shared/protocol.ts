@@ -22,6 +22,8 @@ export interface HelperInfo {
   wireshark: string | null;
   /** In host mode, the SSH sessions this machine is reached by right now (sshd's established connections). */
   sshSessions: { local: string; remote: string }[];
+  /** "[USER@]HOST" when the helper acts on a remote machine over SSH (mode is then "host"); absent for this machine. */
+  remote?: string;
 }
 
 /** The helper's own costs, for benchmarks and tests. */
@@ -228,6 +230,7 @@ export interface Notifications {
   command: CommandEvent;
   'app.action': AppAction;
   'helper.status': HelperStatus;
+  'helper.connection': HelperConnection;
   'ping.reply': PingReply;
   'ping.message': PingMessage;
   'ping.done': PingDone;
@@ -245,6 +248,7 @@ export const NOTIFICATION_NAMES: readonly NotificationName[] = [
   'command',
   'app.action',
   'helper.status',
+  'helper.connection',
   'ping.reply',
   'ping.message',
   'ping.done',
@@ -273,7 +277,28 @@ export const ErrorCode = {
   RiskRefused: -32004,
   /** A bridge's cap was reached (calls in flight per client); the message names the cap. */
   LimitReached: -32005,
+  /** Remote host: its SSH host key is not in the user's known hosts; data is HostKeyData. Accept by restarting the helper with --ssh-accept-key=FINGERPRINT. */
+  UnknownHostKey: -32006,
+  /** Remote host: the login user is not root and sudo asks for a password (or there is no sudo); the message says what to allow. */
+  SudoNeedsPassword: -32007,
 } as const;
+
+/** data of an UnknownHostKey (-32006) error: what the user compares before accepting. */
+export interface HostKeyData {
+  /** As ssh-keygen -l prints it, e.g. "SHA256:0/m58CsF…". */
+  fingerprint: string;
+  /** e.g. "ED25519". */
+  keyType: string;
+}
+
+/** A remote helper's connection (helper.connection): calls fail with -32003 while it reconnects. */
+export interface HelperConnection {
+  state: 'connected' | 'reconnecting';
+  /** "[USER@]HOST". */
+  remote: string;
+  /** Why it dropped, for reconnecting. */
+  message?: string;
+}
 
 /** data of a RiskRefused (-32004) error. */
 export interface RiskErrorData {

@@ -8,6 +8,8 @@ import { refOf, type Snapshotter } from './snapshot';
 
 export interface Context {
   mode: HelperMode;
+  /** "[USER@]HOST" when the helper acts on a remote machine; null for this one. */
+  remote: string | null;
   ip: IpRunner;
   snapshots: Snapshotter;
   /** The helper's pid in its own pid namespace: `netns PID` names the helper's network namespace. */
@@ -33,6 +35,12 @@ export function target(ctx: Context, where: Where): NsRef {
 export function existingTarget(ctx: Context, where: Where): NsRef {
   const ref = target(ctx, where);
   if (typeof ref !== 'string') return ref;
+  // A remote machine's names are known from the last listing (a stat there would cost a round trip).
+  if (ctx.remote) {
+    if (!ctx.snapshots.current().namespaces.some((n) => n.name === ref))
+      throw new RpcError({ code: ErrorCode.NotFound, message: `There is no network namespace named "${ref}".`, data: { field: 'namespace' } });
+    return ref;
+  }
   let live: boolean;
   try {
     live = statSync(`/run/netns/${ref}`).dev === statSync('/proc/self/ns/net').dev;
@@ -51,6 +59,11 @@ export function namespaceAt(namespaces: readonly Namespace[], where: Where): Nam
 /** The `netns` argument of `ip link set … netns X`: a name, the helper's pid for its own, or a path. */
 export function netnsArg(ctx: Context, where: Where): string {
   const ref = target(ctx, where);
+  if (ref === null && ctx.remote) {
+    const path = ctx.snapshots.ownNamespacePath();
+    if (!path) throw new RpcError({ code: ErrorCode.NotFound, message: `No process on ${ctx.remote} holds its own network namespace open to name it by.` });
+    return path;
+  }
   if (ref === null) return String(ctx.selfPid);
   return typeof ref === 'string' ? ref : ref.path;
 }

@@ -8,6 +8,7 @@ import { ErrorCode, RpcError } from '../../shared/protocol';
 import type { HelperMethodName, ValidParams, Where } from '../../shared/schemas';
 import { target, type Context } from './context';
 import { parseLinks, parseProcNetTcp, splitJsonValues, type TcpSocket } from './parse';
+import { parseSshSockets, SSH_SOCKETS_SCRIPT } from './remote/remote-view';
 
 /** What the rails look at in the machine's namespace. */
 export interface HostFacts {
@@ -136,11 +137,20 @@ async function sshdSocketInodes(): Promise<Set<string>> {
   return inodes;
 }
 
-/** Established TCP connections whose sockets sshd holds, in the helper's namespace. */
-export async function sshSessions(): Promise<HostFacts['sshSessions']> {
-  const inodes = await sshdSocketInodes();
+/** sshd's TCP sockets and the socket inodes its processes hold: read here, or on a remote machine in one round trip. */
+async function sshdSockets(ctx: Context): Promise<{ tcp: string; tcp6: string; inodes: Set<string> }> {
+  if (ctx.remote) {
+    const result = await ctx.ip.run('sh', ['-c', SSH_SOCKETS_SCRIPT], { namespace: null, log: false });
+    return parseSshSockets(result.stdout) ?? { tcp: '', tcp6: '', inodes: new Set() };
+  }
   const read = (path: string) => readFile(path, 'utf8').catch(() => '');
-  const sockets: TcpSocket[] = [...parseProcNetTcp(await read('/proc/net/tcp'), false), ...parseProcNetTcp(await read('/proc/net/tcp6'), true)];
+  return { tcp: await read('/proc/net/tcp'), tcp6: await read('/proc/net/tcp6'), inodes: await sshdSocketInodes() };
+}
+
+/** Established TCP connections whose sockets sshd holds, in the helper's namespace (a remote helper's own session among them). */
+export async function sshSessions(ctx: Context): Promise<HostFacts['sshSessions']> {
+  const { tcp, tcp6, inodes } = await sshdSockets(ctx);
+  const sockets: TcpSocket[] = [...parseProcNetTcp(tcp, false), ...parseProcNetTcp(tcp6, true)];
   return sockets.filter((s) => s.established && inodes.has(s.inode)).map((s) => ({ local: s.local, remote: s.remote }));
 }
 
@@ -166,7 +176,7 @@ export async function readHostFacts(ctx: Context): Promise<HostFacts> {
   return {
     links: parseLinks(links ?? []).map((l) => ({ ifname: l.ifname, master: l.master, addresses: l.addresses })),
     defaultRoutes,
-    sshSessions: await sshSessions(),
+    sshSessions: await sshSessions(ctx),
   };
 }
 

@@ -7,6 +7,7 @@ import { execa, type ResultPromise } from 'execa';
 import { ErrorCode, RpcError, type CommandErrorData, type CommandEvent } from '../../shared/protocol';
 
 import { HELPER_MARK } from './own-processes';
+import type { SshLink } from './remote/ssh';
 
 /** ip and friends live in sbin, which an ordinary user's PATH may lack. */
 const SBIN_PATH = ['/usr/local/sbin', '/usr/sbin', '/sbin'];
@@ -80,27 +81,43 @@ export function commandError(data: CommandErrorData): RpcError {
   return new RpcError({ code, message, data });
 }
 
+/** What a remote command gets in its environment: the helpers' mark, and messages in English as parse.ts reads them. */
+const REMOTE_ENV = { [HELPER_MARK]: '1', LC_ALL: 'C' };
+
 export class IpRunner {
   private nextId = 1;
   readonly counters: Counters = { spawned: 0 };
 
-  constructor(private readonly emit: (event: CommandEvent) => void) {}
+  constructor(
+    private readonly emit: (event: CommandEvent) => void,
+    /** The machine's connection when it is remote: every process then runs there, each on a channel of its own. */
+    readonly remote: SshLink | null = null,
+  ) {}
 
-  /** Runs to completion; never throws for a non-zero exit (see `check`). */
+  /** Runs to completion; never throws for a non-zero exit (see `check`), only when a remote machine cannot be reached. */
   async run(program: string, args: readonly string[], options: RunOptions): Promise<RunResult> {
     const argv = namespacedArgv(program, args, options.namespace);
     const started = performance.now();
+    const channel = this.remote ? await this.remote.channel() : null;
     this.counters.spawned++;
-    const result = await execa(argv[0] as string, argv.slice(1), {
+    const real = channel ? channel.argv(argv, { env: REMOTE_ENV, endWithChannel: false }) : argv;
+    const result = await execa(real[0] as string, real.slice(1), {
       input: options.input ?? '',
       reject: false,
       env: processEnv,
       extendEnv: false,
       timeout: 30_000,
-    });
+    }).finally(() => channel?.release());
     const exitCode = result.exitCode ?? (result.timedOut ? 124 : 1);
     // A process that could not start at all has no stderr of its own; say why.
     const stderr = String(result.stderr ?? '') || (result.exitCode === undefined ? String(result.shortMessage) : '');
+    if (channel?.dropped(exitCode, stderr)) {
+      throw new RpcError({
+        code: ErrorCode.Unavailable,
+        message: `Lost the connection to ${this.remote?.label} while running ${argv.join(' ')}: ${stderr.trim()}`,
+        data: { remote: this.remote?.label },
+      });
+    }
     if (options.log) {
       this.emit({
         id: this.nextId++,
@@ -136,15 +153,18 @@ export class IpRunner {
     options: { env?: NodeJS.ProcessEnv; buffer?: boolean; cwd?: string } = {},
   ): { argv: string[]; process: ResultPromise<{ reject: false; env: NodeJS.ProcessEnv; extendEnv: false; buffer: boolean }> } {
     const argv = namespacedArgv(program, args, namespace);
+    const channel = this.remote?.channelNow() ?? null;
     this.counters.spawned++;
+    const real = channel ? channel.argv(argv, { env: { ...REMOTE_ENV, ...options.env }, endWithChannel: true }) : argv;
     // buffer: false for what may run for hours (terminals): read as it comes, kept nowhere.
-    const child = execa(argv[0] as string, argv.slice(1), {
+    const child = execa(real[0] as string, real.slice(1), {
       reject: false,
       env: { ...processEnv, ...options.env },
       extendEnv: false,
       buffer: options.buffer ?? true,
-      ...(options.cwd ? { cwd: options.cwd } : {}),
+      ...(options.cwd && !channel ? { cwd: options.cwd } : {}),
     });
+    if (channel) void child.finally(() => channel.release());
     return { argv, process: child };
   }
 

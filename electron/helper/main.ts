@@ -11,10 +11,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serveLines, type LineServer } from './rpc';
 import { HelperService } from './service';
+import { SshLink } from './remote/ssh';
+import { parseDestination, type SshDestination } from '../../shared/ssh-destination';
 
-const USAGE = `Usage: netns-explorer-helper [--lab | --host] [--reconcile-ms=N] [--no-watch]
+const USAGE = `Usage: netns-explorer-helper [--lab | --host | --ssh=[USER@]HOST[:PORT] [--ssh-config=FILE]] [--reconcile-ms=N] [--no-watch]
   --lab              (default) run in a private lab: own user, network and mount namespaces; no root needed
   --host             run in the machine's real namespaces; needs root
+  --ssh=DEST         act on a remote machine's real namespaces over SSH (OpenSSH's ssh; the server needs iproute2,
+                     and root by key or sudo without a password); HOST may be an alias from your SSH config
+  --ssh-config=FILE  passed to ssh -F
+  --ssh-accept-key=FINGERPRINT  add exactly the host key with this fingerprint to your known_hosts, then connect
   --reconcile-ms=N   least time between full re-reads that catch what no event reports (default 60000; 0: never)
   --no-watch         do not follow ip monitor and /run/netns (changes made elsewhere show up on reconcile only)
 Speaks JSON-RPC 2.0 on stdin/stdout, one message per line; logs go to stderr.`;
@@ -39,6 +45,9 @@ interface Flags {
   controlSocket: string | null;
   /** The private directory the starter made for this helper's files. */
   workDir: string | null;
+  ssh: SshDestination | null;
+  sshConfig: string | null;
+  sshAcceptKey: string | null;
 }
 
 function log(message: string): void {
@@ -51,7 +60,21 @@ function fail(message: string, code = 2): never {
 }
 
 function parseFlags(argv: string[]): Flags {
-  const flags: Flags = { mode: 'lab', stage: 'start', reconcileMs: RECONCILE_MS, watch: true, insideLab: false, uid: null, gid: null, controlSocket: null, workDir: null };
+  const flags: Flags = {
+    mode: 'lab',
+    stage: 'start',
+    reconcileMs: RECONCILE_MS,
+    watch: true,
+    insideLab: false,
+    uid: null,
+    gid: null,
+    controlSocket: null,
+    workDir: null,
+    ssh: null,
+    sshConfig: null,
+    sshAcceptKey: null,
+  };
+  let lab = false;
   for (const arg of argv) {
     const [key, value] = arg.split('=', 2) as [string, string | undefined];
     const number = () => {
@@ -59,7 +82,14 @@ function parseFlags(argv: string[]): Flags {
       if (!Number.isInteger(n) || n < 0) fail(`${key} needs a whole number\n${USAGE}`);
       return n;
     };
-    if (arg === '--lab') flags.mode = 'lab';
+    if (arg === '--lab') lab = true;
+    else if (key === '--ssh') {
+      const parsed = parseDestination(value ?? '');
+      if (!parsed.ok) fail(`--ssh: ${parsed.problem}\n${USAGE}`);
+      flags.ssh = parsed.value;
+      flags.mode = 'host';
+    } else if (key === '--ssh-config' && value) flags.sshConfig = value;
+    else if (key === '--ssh-accept-key' && value) flags.sshAcceptKey = value;
     else if (arg === '--host') flags.mode = 'host';
     else if (arg === '--inside-lab') flags.insideLab = true;
     else if (arg === '--no-watch') flags.watch = false;
@@ -74,6 +104,9 @@ function parseFlags(argv: string[]): Flags {
       process.exit(0);
     } else fail(`unknown argument ${arg}\n${USAGE}`);
   }
+  if (lab && flags.ssh) fail(`--lab is local only: a remote machine is always seen in host mode\n${USAGE}`);
+  if (lab) flags.mode = 'lab';
+  if (!flags.ssh && (flags.sshConfig || flags.sshAcceptKey)) fail(`--ssh-config and --ssh-accept-key go with --ssh\n${USAGE}`);
   return flags;
 }
 
@@ -104,7 +137,9 @@ async function serve(flags: Flags): Promise<void> {
   const clients = new Set<LineServer>();
   const server = serveLines(process.stdin, process.stdout, (method, params) => service.dispatch(method, params));
   clients.add(server);
+  const ssh = flags.ssh ? new SshLink({ destination: flags.ssh, configFile: flags.sshConfig, acceptKey: flags.sshAcceptKey, workDir }, (state) => service.onConnection(state)) : null;
   const service = new HelperService({
+    ssh,
     mode: flags.mode,
     selfPid,
     workDir,
@@ -137,7 +172,7 @@ async function serve(flags: Flags): Promise<void> {
   if (flags.mode === 'lab') {
     await service.ip.check('ip', ['link', 'set', 'lo', 'up'], { namespace: null, log: false });
   }
-  await service.startWatching();
+  await service.start();
   const stop = async (code: number) => {
     await service.shutdown();
     if (ownWorkDir) rmSync(ownWorkDir, { recursive: true, force: true });
@@ -145,13 +180,15 @@ async function serve(flags: Flags): Promise<void> {
   };
   // As pid 1 of the lab's pid namespace, default signal actions do not apply.
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => void stop(0));
-  log(`ready (${flags.mode} mode${flags.insideLab ? ', inside a lab that plays the host' : ''}, pid ${selfPid})`);
+  log(`ready (${flags.mode} mode${flags.insideLab ? ', inside a lab that plays the host' : ''}${ssh ? `, on ${ssh.label} over SSH` : ''}, pid ${selfPid})`);
   await server.closed;
   await stop(0);
 }
 
 async function main(): Promise<void> {
   const flags = parseFlags(process.argv.slice(2));
+  // A remote machine needs no hop here: nothing runs on this one but ssh, as the user.
+  if (flags.ssh) return serve(flags);
   const self = [process.execPath, process.argv[1] as string];
   const inLab = flags.mode === 'lab' || flags.insideLab;
   if (flags.stage === 'start' && inLab) {

@@ -8,6 +8,7 @@ import type { Where } from '../../shared/schemas';
 import type { IpRunner } from './ip';
 import { parseMonitorLine, type MonitorEvent } from './parse';
 import { NETNS_DIR, type Snapshotter } from './snapshot';
+import { shellWord } from '../../shared/shell';
 
 /**
  * Events closer together than this are read as one burst: a move touches two
@@ -19,6 +20,10 @@ export const QUIET_MS = 40;
 const LONGEST_WAIT_MS = 80;
 /** Under a stream of changes that never settles, a reading is still sent this often. */
 const LONGEST_SILENCE_MS = 500;
+
+/** Names come and go without events; a remote machine's /run/netns is looked at every second, by shell builtins alone when bash is there. */
+const namesLoop = (wait: string) => `o=; while :; do set -- ${NETNS_DIR}/*; n="$*"; if [ "$n" != "$o" ]; then echo changed; o=$n; fi; ${wait}; done`;
+export const REMOTE_NAMES_WATCH = `if command -v bash >/dev/null 2>&1; then exec bash -c ${shellWord(`exec 4<> <(:); ${namesLoop('read -t 1 -u 4 _')}`)}; fi; ${namesLoop('sleep 1')}`;
 
 /** Which namespaces an event touched; undefined where the helper cannot tell. */
 export function touchedBy(event: MonitorEvent, whereOfNsid: (nsid: number) => Where | undefined): { at: Where | undefined; also: Where | null | undefined } {
@@ -37,6 +42,7 @@ export class TopologyWatcher {
   private burstStarted = 0;
   private lastPublished = 0;
   private stopMonitor: (() => void) | undefined;
+  private stopNames: (() => void) | undefined;
   private dirWatcher: FSWatcher | undefined;
   private flushing: Promise<void> = Promise.resolve();
   /** The re-read waiting its turn, which later events join instead of queueing another. */
@@ -57,6 +63,12 @@ export class TopologyWatcher {
       if (this.stopMonitor) process.stderr.write(`netns-explorer helper: ip monitor ended (${result.exitCode}); relying on the periodic reconcile\n`);
     });
     this.stopMonitor = () => child.kill();
+    if (this.ip.remote) {
+      const { process: names } = this.ip.start('sh', ['-c', REMOTE_NAMES_WATCH], null);
+      createInterface({ input: names.stdout as NodeJS.ReadableStream }).on('line', () => this.touch(undefined));
+      this.stopNames = () => names.kill();
+      return;
+    }
     try {
       this.dirWatcher = watch(NETNS_DIR, () => this.touch(undefined));
     } catch {
@@ -68,6 +80,8 @@ export class TopologyWatcher {
     const stop = this.stopMonitor;
     this.stopMonitor = undefined;
     stop?.();
+    this.stopNames?.();
+    this.stopNames = undefined;
     this.dirWatcher?.close();
     clearTimeout(this.timer);
   }
@@ -129,7 +143,14 @@ export class TopologyWatcher {
       this.enqueue(async () => {
         // From here on, new events make a new re-read: this one may already have read past them.
         this.queued = null;
-        const topology = job.everything ? await this.snapshots.take() : await this.snapshots.refresh(job.places, { list: job.relist });
+        let topology: Topology;
+        try {
+          topology = job.everything ? await this.snapshots.take() : await this.snapshots.refresh(job.places, { list: job.relist });
+        } catch (error) {
+          // A remote machine dropped mid-read: the reconnect reads everything again.
+          process.stderr.write(`netns-explorer helper: re-reading after an event failed: ${error instanceof Error ? error.message : String(error)}\n`);
+          return;
+        }
         // More came in while reading: what was read may be a step on the way, and the next read follows at once
         // (unless changes never stop: then clients still hear every so often).
         const newer = this.timer !== undefined || this.queued !== null;

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 export const HELPER_MARK = 'NETNS_EXPLORER_HELPER';
 
 /** The programs a helper runs. One of them carrying the mark is a helper's; a shell or a `sleep` it keeps is not. */
-const TOOLS = new Set(['ip', 'tc', 'nsenter', 'unshare', 'tcpdump', 'ping', 'nft', 'sysctl', 'setpriv', 'script', 'podman']);
+export const TOOLS: ReadonlySet<string> = new Set(['ip', 'tc', 'nsenter', 'unshare', 'tcpdump', 'ping', 'nft', 'sysctl', 'setpriv', 'script', 'podman']);
 
 /** Command name, state letter and parent pid from /proc/PID/stat; null when the process is gone. */
 export function parseStat(stat: string): { comm: string; state: string; ppid: number } | null {

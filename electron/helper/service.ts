@@ -22,6 +22,10 @@ import { NamespaceReaders } from './readers';
 import { ProcessWatcher } from './process-watch';
 import { stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { ErrorCode, RpcError } from '../../shared/protocol';
+import { localView } from './host-view';
+import { RemoteView } from './remote/remote-view';
+import type { LinkState, SshLink } from './remote/ssh';
 import type { Impairment, Topology } from '../../shared/model';
 
 type Handlers = { [M in MethodName]: (params: ValidParams[M]) => Promise<MethodResults[M]> };
@@ -53,6 +57,8 @@ export interface ServiceOptions {
   /** Follow `ip monitor` and /run/netns for changes made outside the helper. */
   watch: boolean;
   notify<N extends NotificationName>(name: N, params: Notifications[N]): void;
+  /** The connection to a remote machine the helper acts on; null for this one. */
+  ssh?: SshLink | null;
 }
 
 export class HelperService {
@@ -69,13 +75,19 @@ export class HelperService {
   private iproute2 = '';
   private readonly watcher: TopologyWatcher;
   private processes: ProcessWatcher | undefined;
-  private readonly readers: NamespaceReaders;
+  /** Readers are one process each: on a remote machine each would hold one of the connection's few channels. */
+  private readonly readers: NamespaceReaders | null;
+  private readonly ssh: SshLink | null;
+  /** Why every call fails for now: a remote machine not reached yet, or an answer the user must give (host key, sudo). */
+  private blocked: RpcError | null = null;
 
   constructor(private readonly options: ServiceOptions) {
-    this.ip = new IpRunner((event) => options.notify('command', event));
-    this.readers = new NamespaceReaders(this.ip, NETNS_DIR);
-    const snapshots = new Snapshotter(this.ip, options.workDir, (entry) => this.giveNsid(entry.name), this.readers);
-    this.ctx = { mode: options.mode, ip: this.ip, snapshots, selfPid: options.selfPid, workDir: options.workDir, notify: options.notify };
+    this.ssh = options.ssh ?? null;
+    this.ip = new IpRunner((event) => options.notify('command', event), this.ssh);
+    this.readers = this.ssh ? null : new NamespaceReaders(this.ip, NETNS_DIR);
+    const view = this.ssh ? new RemoteView(this.ip, this.ssh.label) : localView;
+    const snapshots = new Snapshotter(this.ip, options.workDir, (entry) => this.giveNsid(entry.name), this.readers, view);
+    this.ctx = { mode: options.mode, remote: this.ssh?.label ?? null, ip: this.ip, snapshots, selfPid: options.selfPid, workDir: options.workDir, notify: options.notify };
     this.watcher = new TopologyWatcher(
       this.ip,
       snapshots,
@@ -99,7 +111,8 @@ export class HelperService {
         iproute2: await this.ipVersion(),
         saveDir: process.env.HOME && process.env.HOME !== '/' ? process.env.HOME : tmpdir(),
         wireshark: findWireshark(),
-        sshSessions: ctx.mode === 'host' ? await sshSessions() : [],
+        sshSessions: ctx.mode === 'host' ? await sshSessions(ctx) : [],
+        ...(ctx.remote ? { remote: ctx.remote } : {}),
       }),
       'helper.stats': async () => ({
         processesStarted: this.ip.counters.spawned,
@@ -115,7 +128,7 @@ export class HelperService {
           p,
           async (ns) => {
             // A reader inside would keep the namespace, and its veths, alive.
-            this.readers.end(ns);
+            this.readers?.end(ns);
             await Promise.all([this.pings.jobs.stopIn(ns), this.captures.jobs.stopIn(ns), this.terminals.jobs.stopIn(ns)]);
           },
           this.spawned,
@@ -151,6 +164,7 @@ export class HelperService {
 
   /** Runs a validated call. Changes run one at a time, then the new state is announced. */
   dispatch = <M extends MethodName>(method: M, params: ValidParams[M]): Promise<MethodResults[M]> => {
+    if (this.blocked) return Promise.reject(this.blocked);
     const handler = this.handlers[method] as (p: ValidParams[M]) => Promise<MethodResults[M]>;
     if (UNORDERED.has(method)) return handler(params);
     return this.enqueue(async () => {
@@ -200,11 +214,48 @@ export class HelperService {
     }
   }
 
+  /**
+   * Connects to a remote machine first: until then every call fails with why
+   * (-32003 while it cannot be reached, retried; -32006 or -32007 until the
+   * user acts, which restarts the helper).
+   */
+  async start(): Promise<void> {
+    const ssh = this.ssh;
+    if (!ssh) return this.startWatching();
+    try {
+      await ssh.open();
+    } catch (error) {
+      this.blocked = error instanceof RpcError ? error : new RpcError({ code: ErrorCode.Unavailable, message: String(error) });
+      console.error(`netns-explorer helper: ${this.blocked.message}`);
+      if (this.blocked.code === ErrorCode.Unavailable) {
+        this.options.notify('helper.connection', { state: 'reconnecting', remote: ssh.label, message: this.blocked.message });
+        setTimeout(() => void this.start(), 2_000).unref();
+      }
+      return;
+    }
+    this.blocked = null;
+    this.options.notify('helper.connection', { state: 'connected', remote: ssh.label });
+    await this.startWatching();
+  }
+
+  /** A remote connection dropped or came back: say so, and once back, follow events again and read everything. */
+  onConnection(state: LinkState): void {
+    if (!this.ssh) return;
+    this.options.notify('helper.connection', { ...state, remote: this.ssh.label });
+    if (state.state === 'connected' && this.options.watch) {
+      this.watcher.stop();
+      this.watcher.start();
+      void this.enqueue(() => this.announce('all'));
+    }
+  }
+
   /** Starts following outside changes: events at once, and a full reconcile now and then. */
-  async startWatching(): Promise<void> {
+  private async startWatching(): Promise<void> {
     await this.enqueue(() => this.announce('all'));
     if (this.options.watch) {
       this.watcher.start();
+    }
+    if (this.options.watch && !this.ssh) {
       const rootNs = String((await stat('/proc/self/ns/net')).ino);
       this.processes = new ProcessWatcher(
         rootNs,
@@ -230,7 +281,8 @@ export class HelperService {
     if (this.timer) clearTimeout(this.timer);
     this.watcher.stop();
     this.processes?.stop();
-    this.readers.endAll();
+    this.readers?.endAll();
+    this.ssh?.close();
     await Promise.all([this.pings.jobs.stopAll(), this.captures.dispose(), this.spawned.jobs.stopAll(), this.terminals.jobs.stopAll()]);
     this.ctx.snapshots.dispose();
   }

@@ -1,7 +1,6 @@
 // Reads the topology: one `ip -batch` process per namespace, a few at a time,
 // keeping the last reading of each so an event re-reads only what it touched.
 import { closeSync, openSync, rmSync, writeFileSync } from 'node:fs';
-import { readdir, readFile, readlink, stat } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import type { Holder, Impairment, Namespace, Topology } from '../../shared/model';
@@ -11,15 +10,18 @@ import { failedBatchLines, parseNsidTable, splitJsonValues, parseSnapshotBatch, 
 import { holderLabel, parseCgroup, parseNsfsMounts } from './holders';
 import { ContainerNames } from './runtimes';
 import { localNameSources } from './name-sources';
-import { helperOwned } from './own-processes';
+import { localView, mapLimit, NETNS_DIR, type HostView } from './host-view';
 import { resolveTopology, type RawNamespace } from './peers';
 import { decodeName, hasRawBytes } from './names';
 import { procSelfPid } from './pids';
 import type { NamespaceReaders } from './readers';
 import { isPlainNetnsName } from '../../shared/schemas';
+import { readScript, splitReadOutput } from './remote/read-script';
 
-export const NETNS_DIR = '/run/netns';
+export { mapLimit, NETNS_DIR };
 const PARALLEL_QUERIES = 8;
+/** Channels one remote reading uses at most, of the 8 a connection keeps. */
+const SCRIPT_CHANNELS = 4;
 /** Batch processes per full reading; each forks one `ip` per namespace it covers. */
 const PARENTS = Math.max(2, Math.min(4, cpus().length * 2));
 
@@ -36,50 +38,25 @@ export interface NamespaceEntry {
   mounts: string[];
   /** A /run/netns name whose namespace is gone. */
   stale?: boolean;
+  /** For the helper's own: its lowest pid, whose /proc path names it from inside any other namespace (a remote machine's, where the helper has no pid). */
+  anchor?: number;
 }
 
 /** Holders listed per namespace; the count says how many there are in all. */
 const HOLDERS_SHOWN = 8;
 
-async function readText(path: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch {
-    return '';
-  }
-}
-
-/** Every process's network namespace, by inode (unreadable processes are skipped). */
-export async function processesByNamespace(): Promise<Map<string, number[]>> {
-  const byNs = new Map<string, number[]>();
-  const pids = (await readdir('/proc')).filter((d) => /^\d+$/.test(d)).map(Number);
-  await mapLimit(pids, 32, async (pid) => {
-    try {
-      const link = await readlink(`/proc/${pid}/ns/net`);
-      const id = /net:\[(\d+)\]/.exec(link)?.[1];
-      if (!id) return;
-      const list = byNs.get(id) ?? [];
-      list.push(pid);
-      byNs.set(id, list);
-    } catch {
-      // Gone, or not ours to look at.
-    }
-  });
-  for (const list of byNs.values()) list.sort((x, y) => x - y);
-  return byNs;
-}
-
 export const containerNames = new ContainerNames(localNameSources());
 /** The containers the last listing saw, so names of those gone are forgotten. */
 let liveContainers = new Set<string>();
 
-async function describeHolders(pids: readonly number[]): Promise<Holder[]> {
+async function describeHolders(view: HostView, pids: readonly number[]): Promise<Holder[]> {
   return Promise.all(
     pids.slice(0, HOLDERS_SHOWN).map(async (pid) => {
-      const command = (await readText(`/proc/${pid}/comm`)).trim() || '?';
-      const cgroup = parseCgroup(await readText(`/proc/${pid}/cgroup`));
+      const command = (await view.comm(pid)) || '?';
+      const cgroup = parseCgroup(await view.cgroup(pid));
       liveContainers.add(ContainerNames.key(cgroup));
-      const details = await containerNames.lookup(cgroup, pid);
+      // Runtimes' state files are read on this machine only, so a remote one's containers go by their ids.
+      const details = view.remote ? null : await containerNames.lookup(cgroup, pid);
       const identity = { ...cgroup, podId: cgroup.podId ?? details?.podId ?? null };
       const named = {
         ...(details?.name ? { containerName: details.name } : {}),
@@ -104,10 +81,10 @@ export function forgetHolders(pids: Iterable<number>): void {
 }
 
 /** Forgets the holders read for namespaces where a holder now runs another program (its pid kept, its name changed). */
-export async function forgetRenamedHolders(): Promise<void> {
+async function forgetRenamedHolders(view: HostView): Promise<void> {
   const stale = await Promise.all(
     [...holderCache].map(async ([id, entry]) => {
-      const names = await Promise.all(entry.holders.map(async (h) => (await readText(`/proc/${h.pid}/comm`)).trim()));
+      const names = await Promise.all(entry.holders.map((h) => view.comm(h.pid)));
       return names.some((name, i) => name !== entry.holders[i]?.command) ? id : null;
     }),
   );
@@ -117,22 +94,22 @@ export async function forgetRenamedHolders(): Promise<void> {
 /** Whether a runtime may yet tell more about these holders (a name not known yet): then they are read again. */
 const awaitingNames = (holders: readonly Holder[]) => holders.some((h) => (h.containerId && !h.containerName && h.runtime !== 'containerd') || (h.runtime === 'kubernetes' && !h.podName));
 
-async function holdersOf(id: string, raw: readonly number[]): Promise<{ holders: Holder[]; count: number }> {
+async function holdersOf(view: HostView, id: string, raw: readonly number[]): Promise<{ holders: Holder[]; count: number }> {
   const key = raw.join(',');
   const cached = holderCache.get(id);
   if (cached && cached.pids === key && !awaitingNames(cached.holders)) {
     for (const h of cached.holders) liveContainers.add(ContainerNames.key(h));
     return cached;
   }
-  const pids = await holderPids(raw);
-  const fresh = { pids: key, holders: await describeHolders(pids), count: pids.length };
+  const pids = await holderPids(view, raw);
+  const fresh = { pids: key, holders: await describeHolders(view, pids), count: pids.length };
   holderCache.set(id, fresh);
   return fresh;
 }
 
 /** A namespace's processes without the helpers' own (queries, pings, captures) and those already gone. */
-async function holderPids(pids: readonly number[]): Promise<number[]> {
-  const keep = await Promise.all(pids.map(async (pid) => (await helperOwned(pid)) === false));
+async function holderPids(view: HostView, pids: readonly number[]): Promise<number[]> {
+  const keep = await Promise.all(pids.map(async (pid) => (await view.owned(pid)) === false));
   return pids.filter((_, i) => keep[i]);
 }
 
@@ -141,47 +118,42 @@ async function holderPids(pids: readonly number[]): Promise<number[]> {
  * /run/netns, those bind-mounted elsewhere (docker, CNI), and those only
  * processes hold (containers, services). Listing starts no process.
  */
-export async function listNamespaces(): Promise<NamespaceEntry[]> {
-  const self = await stat('/proc/self/ns/net');
+export async function listNamespaces(view: HostView = localView, options: { renamed: boolean } = { renamed: false }): Promise<NamespaceEntry[]> {
+  await view.begin();
+  // The /proc watch forgets holders whose processes changed; a full reading also catches a holder that exec'd once no longer new.
+  if (options.renamed) await forgetRenamedHolders(view);
+  const self = await view.selfNamespace();
   const rootId = String(self.ino);
-  const byNs = await processesByNamespace();
-  const mounts = parseNsfsMounts(await readText('/proc/self/mountinfo'));
-  const entries: NamespaceEntry[] = [{ id: rootId, name: null, plain: false, root: true, path: null, holders: [], holderCount: byNs.get(rootId)?.length ?? 0, mounts: [] }];
+  const byNs = await view.processesByNamespace();
+  const mounts = parseNsfsMounts(await view.mountinfo());
+  const rootPids = byNs.get(rootId) ?? [];
+  const entries: NamespaceEntry[] = [
+    { id: rootId, name: null, plain: false, root: true, path: null, holders: [], holderCount: rootPids.length, mounts: [], ...(rootPids.length ? { anchor: rootPids[0] } : {}) },
+  ];
   const seen = new Set([rootId]);
-  let names: Buffer[] = [];
-  try {
-    names = await readdir(NETNS_DIR, { encoding: 'buffer' });
-  } catch {
-    // No /run/netns: nothing is named.
-  }
-  names.sort(Buffer.compare);
+  const files = (await view.netnsFiles()).sort((a, b) => Buffer.compare(a.name, b.name));
   liveContainers = new Set();
   const add = async (id: string, name: string | null, path: string | null) => {
     seen.add(id);
-    const { holders, count } = await holdersOf(id, byNs.get(id) ?? []);
+    const { holders, count } = await holdersOf(view, id, byNs.get(id) ?? []);
     const elsewhere = mounts.filter((m) => m.id === id && !m.mountPoint.startsWith(`${NETNS_DIR}/`)).map((m) => m.mountPoint);
     entries.push({ id, name, plain: name !== null && isPlainNetnsName(name), root: false, path, holders, holderCount: count, mounts: elsewhere });
   };
   const opened = new Set<string>();
-  for (const bytes of names) {
-    const name = decodeName(bytes);
-    const file = Buffer.concat([Buffer.from(`${NETNS_DIR}/`), bytes]);
-    try {
-      const st = await stat(file);
-      // A live entry is a bind mount of an nsfs inode; a stale one is a plain file left behind.
-      if (st.dev !== self.dev) entries.push({ id: `stale-${st.ino}`, name, plain: isPlainNetnsName(name), root: false, path: null, holders: [], holderCount: 0, mounts: [], stale: true });
-      else if (!seen.has(String(st.ino))) {
-        // A name that is not plain is reached by its path; one that is not even text, through an fd the helper holds.
-        const path = isPlainNetnsName(name) ? null : hasRawBytes(name) ? rawNamePath(name, file, opened) : `${NETNS_DIR}/${name}`;
-        await add(String(st.ino), name, path);
-      }
-    } catch {
-      // Deleted while we listed: not part of this snapshot.
+  for (const st of files) {
+    const name = decodeName(st.name);
+    const file = Buffer.concat([Buffer.from(`${NETNS_DIR}/`), st.name]);
+    // A live entry is a bind mount of an nsfs inode; a stale one is a plain file left behind.
+    if (st.dev !== self.dev) entries.push({ id: `stale-${st.ino}`, name, plain: isPlainNetnsName(name), root: false, path: null, holders: [], holderCount: 0, mounts: [], stale: true });
+    else if (!seen.has(String(st.ino))) {
+      // A name that is not plain is reached by its path; one that is not even text (on this machine), through an fd the helper holds.
+      const path = isPlainNetnsName(name) ? null : hasRawBytes(name) && !view.remote ? rawNamePath(name, file, opened) : `${NETNS_DIR}/${name}`;
+      await add(String(st.ino), name, path);
     }
   }
   closeUnused(opened);
   for (const mount of mounts) if (!seen.has(mount.id)) await add(mount.id, null, mount.mountPoint);
-  for (const [id, pids] of byNs) if (!seen.has(id) && (await holdersOf(id, pids)).count) await add(id, null, `/proc/${pids[0]}/ns/net`);
+  for (const [id, pids] of byNs) if (!seen.has(id) && (await holdersOf(view, id, pids)).count) await add(id, null, `/proc/${pids[0]}/ns/net`);
   for (const id of holderCache.keys()) if (!seen.has(id)) holderCache.delete(id);
   containerNames.keepOnly(liveContainers);
   return entries;
@@ -214,19 +186,6 @@ function closeUnused(opened: Set<string>): void {
   }
 }
 
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
-
 /** The runner's way into an entry's namespace: the helper's own, a plain name, or a path. */
 export function refOf(entry: Pick<NamespaceEntry, 'id' | 'name' | 'plain' | 'root' | 'path'>): NsRef {
   if (entry.root) return null;
@@ -247,11 +206,19 @@ export class Snapshotter {
     private readonly onNew: (entry: NamespaceEntry) => Promise<void> = async () => undefined,
     /** Long-lived readers for named namespaces; without them every reading starts processes. */
     private readonly readers: NamespaceReaders | null = null,
+    /** The machine's /proc and /run/netns. */
+    private readonly view: HostView = localView,
   ) {}
 
   private queryFile: string | null = null;
 
   private entries = new Map<string, NamespaceEntry>();
+
+  /** A path to the helper's own namespace that works from inside another (see NamespaceEntry.anchor). */
+  ownNamespacePath(): string | null {
+    const anchor = [...this.entries.values()].find((e) => e.root)?.anchor;
+    return anchor === undefined ? null : `/proc/${anchor}/ns/net`;
+  }
 
   /** The last listing's entry for a namespace id. */
   entry(id: string): NamespaceEntry | undefined {
@@ -284,7 +251,7 @@ export class Snapshotter {
     const result = await this.ip.run('ip', ['-j', '-d', '-batch', '-'], { namespace: refOf(entry), input, log: false });
     if (result.exitCode !== 0 && !result.stdout) {
       // Gone since we listed it: leave it out. Still there: show it, and why it cannot be read.
-      const still = (await listNamespaces()).some((e) => e.id === entry.id);
+      const still = (await listNamespaces(this.view)).some((e) => e.id === entry.id);
       return still ? { ...entry, links: [], routes: [], nsids: new Map(), problem: result.stderr.trim() || 'cannot be read' } : null;
     }
     return { ...entry, ...parseSnapshotBatch(result.stdout) };
@@ -353,9 +320,9 @@ export class Snapshotter {
   }
 
   /** Lists namespaces and remembers the listing, for ids given by clients. */
-  private async list(): Promise<NamespaceEntry[]> {
+  private async list(options: { renamed: boolean } = { renamed: false }): Promise<NamespaceEntry[]> {
     this.readers?.prune();
-    const entries = await listNamespaces();
+    const entries = await listNamespaces(this.view, options);
     this.entries = new Map(entries.map((e) => [e.id, e]));
     for (const id of this.answers.keys()) if (!this.entries.has(id)) this.answers.delete(id);
     return entries;
@@ -368,15 +335,13 @@ export class Snapshotter {
    */
   async take(): Promise<Topology> {
     const started = performance.now();
-    // The /proc watch forgets holders whose processes changed; the safety net also catches a holder that exec'd once no longer new.
-    await forgetRenamedHolders();
-    const entries = await this.list();
+    const entries = await this.list({ renamed: true });
     await this.greet(entries);
     // Namespaces with a reader are read through it; the rest in batch groups (forking from ip is cheaper than from Node), and get readers afterwards.
     const readers = this.readers;
     const warm = readers ? entries.filter((e) => e.plain && !e.root && e.name !== null && readers.has(e.name, e.id)) : [];
     const cold = entries.filter((e) => !warm.includes(e));
-    const raw = (await Promise.all([mapLimit(warm, PARALLEL_QUERIES, (e) => this.query(e)), this.takeInGroups(cold)])).flat();
+    const raw = (await Promise.all([mapLimit(warm, PARALLEL_QUERIES, (e) => this.query(e)), this.view.remote ? this.readScripted(cold) : this.takeInGroups(cold)])).flat();
     const read = new Map(raw.filter((n): n is RawNamespace => n !== null).map((n) => [n.id, n]));
     // In the listing's order (the helper's own first), however they were read.
     this.cache = new Map(entries.flatMap((e) => (read.has(e.id) ? [[e.id, read.get(e.id) as RawNamespace] as const] : [])));
@@ -392,6 +357,35 @@ export class Snapshotter {
     await mapLimit(entries, 2, async (e) => {
       if (this.readers && e.name !== null && this.entries.get(e.id)) await this.readers.read(e.name, e.id, QUERY_LINES);
     });
+  }
+
+  /**
+   * A remote machine's namespaces: a few channels, each a script that runs
+   * one ip per namespace (a channel per namespace would cost a round trip
+   * each and run into sshd's session cap).
+   */
+  private async readScripted(entries: NamespaceEntry[]): Promise<(RawNamespace | null)[]> {
+    const live = entries.filter((e) => !e.stale);
+    const perChannel = Math.max(8, Math.ceil(live.length / SCRIPT_CHANNELS));
+    const chunks = Array.from({ length: Math.ceil(live.length / perChannel) }, (_, i) => live.slice(i * perChannel, (i + 1) * perChannel));
+    const read = new Map<string, RawNamespace | null>();
+    await Promise.all(
+      chunks.map(async (chunk) => {
+        const script = readScript(chunk.map((e) => ({ namespace: refOf(e), lines: this.linesFor(e) })));
+        const result = await this.ip.run('sh', ['-c', script], { namespace: null, log: false });
+        this.ip.counters.spawned += chunk.length;
+        const answers = splitReadOutput(result.stdout);
+        for (const [i, entry] of chunk.entries()) {
+          const answer = answers[i];
+          // Cut short: the connection dropped mid-way, and the reconnect reads everything again.
+          if (!answer) read.set(entry.id, null);
+          else if (answer.ok) read.set(entry.id, { ...entry, ...this.parseAnswer(entry.id, answer.text) });
+          // Listed a moment ago on the same machine: a failure here means it cannot be read, or it just went (the next listing says which).
+          else read.set(entry.id, { ...entry, links: [], routes: [], nsids: new Map(), problem: answer.problem });
+        }
+      }),
+    );
+    return entries.map((e) => (e.stale ? { ...e, links: [], routes: [], nsids: new Map(), problem: 'stale: the namespace this name pointed to is gone' } : (read.get(e.id) ?? null)));
   }
 
   private async takeInGroups(entries: NamespaceEntry[]): Promise<(RawNamespace | null)[]> {
@@ -448,7 +442,7 @@ export class Snapshotter {
       const cached = this.cache.get(entry.id);
       if (cached && !todo.includes(entry)) this.cache.set(entry.id, { ...cached, holders: entry.holders, holderCount: entry.holderCount, mounts: entry.mounts, path: entry.path });
     }
-    const raw = await mapLimit(todo, PARALLEL_QUERIES, (e) => this.query(e));
+    const raw = this.view.remote ? await this.readScripted(todo) : await mapLimit(todo, PARALLEL_QUERIES, (e) => this.query(e));
     for (const [i, entry] of todo.entries()) {
       const ns = raw[i];
       if (ns) this.cache.set(entry.id, ns);

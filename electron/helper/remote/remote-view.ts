@@ -1,0 +1,136 @@
+// A remote machine's /proc and /run/netns, read in one round trip per
+// listing: one shell script prints every fact in marked sections.
+import type { HostView, NetnsFile } from '../host-view';
+import { NETNS_DIR, sortPids } from '../host-view';
+import type { IpRunner } from '../ip';
+import { HELPER_MARK, parseStat, TOOLS } from '../own-processes';
+
+const MARK = '\x1e';
+
+/** Globs expand in the shell; each tool runs once for every process. */
+export const FACTS_SCRIPT = [
+  `s() { printf '${MARK}%s\\n' "$1"; }`,
+  `s self; stat -L -c '%d %i' /proc/self/ns/net`,
+  `s net; find /proc/[0-9]*/ns/net -maxdepth 0 -printf '%p %l\\n' 2>/dev/null`,
+  `s mountinfo; cat /proc/self/mountinfo`,
+  `s netns; find ${NETNS_DIR} -mindepth 1 -maxdepth 1 -printf '%D %i %f\\n' 2>/dev/null`,
+  `s stat; cat /proc/[0-9]*/stat 2>/dev/null`,
+  `s cgroup; grep -H '' /proc/[0-9]*/cgroup 2>/dev/null`,
+  `s marked; grep -lz '^${HELPER_MARK}=' /proc/[0-9]*/environ 2>/dev/null`,
+  `s end`,
+].join('\n');
+
+export interface RemoteFacts {
+  self: { dev: number; ino: number };
+  byNs: Map<string, number[]>;
+  mountinfo: string;
+  netns: NetnsFile[];
+  /** comm and state by pid. */
+  stat: Map<number, { comm: string; state: string }>;
+  cgroup: Map<number, string>;
+  marked: Set<number>;
+}
+
+const pidOf = (path: string) => Number(/^\/proc\/(\d+)\//.exec(path)?.[1] ?? NaN);
+
+/** A script's output by section; null when it was cut short (no end mark). */
+function sectionsOf(stdout: string): Map<string, string> | null {
+  const sections = new Map<string, string>();
+  for (const part of stdout.split(MARK).slice(1)) {
+    // The last section may end without a newline (execa strips the final one).
+    const newline = part.indexOf('\n') < 0 ? part.length : part.indexOf('\n');
+    sections.set(part.slice(0, newline), part.slice(newline + 1));
+  }
+  return sections.has('end') ? sections : null;
+}
+
+/** What the host-mode rails read about sshd: its TCP sockets, and the socket inodes its processes hold. */
+export const SSH_SOCKETS_SCRIPT = [
+  `s() { printf '${MARK}%s\n' "$1"; }`,
+  `s tcp; cat /proc/net/tcp`,
+  `s tcp6; cat /proc/net/tcp6 2>/dev/null`,
+  `s inodes; grep -l '^sshd' /proc/[0-9]*/comm 2>/dev/null | while read -r f; do find "\${f%/comm}/fd" -mindepth 1 -maxdepth 1 -lname 'socket:*' -printf '%l\n' 2>/dev/null; done`,
+  `s end`,
+].join('\n');
+
+export function parseSshSockets(stdout: string): { tcp: string; tcp6: string; inodes: Set<string> } | null {
+  const sections = sectionsOf(stdout);
+  if (!sections) return null;
+  const inodes = (sections.get('inodes') ?? '').split('\n').flatMap((l) => /^socket:\[(\d+)\]$/.exec(l)?.[1] ?? []);
+  return { tcp: sections.get('tcp') ?? '', tcp6: sections.get('tcp6') ?? '', inodes: new Set(inodes) };
+}
+
+/** Reads the facts script's output; null when it was cut short (no end mark). */
+export function parseFacts(stdout: string): RemoteFacts | null {
+  const sections = sectionsOf(stdout);
+  if (!sections) return null;
+  const lines = (name: string) => (sections.get(name) ?? '').split('\n').filter(Boolean);
+  const [dev = NaN, ino = NaN] = (lines('self')[0] ?? '').split(' ').map(Number);
+  const byNs = new Map<string, number[]>();
+  for (const line of lines('net')) {
+    const [path = '', link = ''] = line.split(' ');
+    const id = /net:\[(\d+)\]/.exec(link)?.[1];
+    if (id) byNs.set(id, [...(byNs.get(id) ?? []), pidOf(path)]);
+  }
+  const netns = lines('netns').flatMap((line) => {
+    const [d, i, ...name] = line.split(' ');
+    return d && i ? [{ name: Buffer.from(name.join(' ')), dev: Number(d), ino: Number(i) }] : [];
+  });
+  const stat = new Map<number, { comm: string; state: string }>();
+  for (const line of lines('stat')) {
+    const parsed = parseStat(line);
+    if (parsed) stat.set(Number(line.slice(0, line.indexOf(' '))), { comm: parsed.comm, state: parsed.state });
+  }
+  const cgroup = new Map<number, string>();
+  for (const line of lines('cgroup')) {
+    const pid = pidOf(line);
+    const text = line.slice(line.indexOf(':') + 1);
+    cgroup.set(pid, cgroup.has(pid) ? `${cgroup.get(pid)}\n${text}` : text);
+  }
+  return {
+    self: { dev, ino },
+    byNs: sortPids(byNs),
+    mountinfo: sections.get('mountinfo') ?? '',
+    netns,
+    stat,
+    cgroup,
+    marked: new Set(lines('marked').map(pidOf)),
+  };
+}
+
+/** Besides the tools, what carries a remote command: sudo, env, the shell that ends it with its channel, the facts script's own. */
+const REMOTE_TOOLS = new Set([...TOOLS, 'sudo', 'env', 'sh', 'cat', 'find', 'grep', 'stat']);
+
+export class RemoteView implements HostView {
+  private facts: RemoteFacts | null = null;
+
+  constructor(
+    private readonly ip: IpRunner,
+    readonly remote: string,
+  ) {}
+
+  async begin(): Promise<void> {
+    const result = await this.ip.run('sh', ['-c', FACTS_SCRIPT], { namespace: null, log: false });
+    const facts = parseFacts(result.stdout);
+    if (!facts) throw new Error(`reading /proc on ${this.remote} failed: ${result.stderr.trim() || `exit ${result.exitCode}`}`);
+    this.facts = facts;
+  }
+
+  private get now(): RemoteFacts {
+    if (!this.facts) throw new Error('RemoteView used before begin()');
+    return this.facts;
+  }
+
+  selfNamespace = async () => this.now.self;
+  processesByNamespace = async () => new Map([...this.now.byNs].map(([id, pids]) => [id, [...pids]]));
+  mountinfo = async () => this.now.mountinfo;
+  netnsFiles = async () => this.now.netns;
+  comm = async (pid: number) => this.now.stat.get(pid)?.comm ?? '';
+  cgroup = async (pid: number) => this.now.cgroup.get(pid) ?? '';
+
+  async owned(pid: number): Promise<boolean | null> {
+    const stat = this.now.stat.get(pid);
+    if (!stat || stat.state === 'Z' || stat.state === 'X') return null;
+    return REMOTE_TOOLS.has(stat.comm) && this.now.marked.has(pid);
+  }
+}

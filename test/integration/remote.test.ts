@@ -1,0 +1,145 @@
+// Remote hosts over SSH: the real helper, in a network namespace of its own,
+// reaches a real sshd in private namespaces that play the server, over a veth
+// between the two. Nothing leaves the namespaces the test made.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Namespace, Topology } from '../../shared/model';
+import { ErrorCode } from '../../shared/protocol';
+import { startHelper, type HelperHandle } from '../support/helper';
+import { rejection } from '../support/rejection';
+import { startSshServer, type SshServer } from '../support/ssh-server';
+
+let server: SshServer;
+let helper: HelperHandle;
+
+/** Without the user's own agent: only the test's key logs in. */
+const NO_AGENT = { SSH_AUTH_SOCK: '' };
+
+const remoteHelper = (destination: string, extra: string[] = []) =>
+  startHelper([`--ssh=${destination}`, `--ssh-config=${server.configFile}`, '--reconcile-ms=0', ...extra], NO_AGENT, server.clientWrap);
+
+beforeAll(async () => {
+  server = await startSshServer();
+  helper = await remoteHelper('server');
+});
+
+afterAll(async () => {
+  await helper?.close();
+  server?.stop();
+});
+
+const named = (t: Topology, name: string | null): Namespace => {
+  const ns = t.namespaces.find((n) => (name === null ? n.root : n.name === name));
+  if (!ns) throw new Error(`no namespace ${name ?? 'host'}`);
+  return ns;
+};
+
+/** ifname → addresses, as ip -j shows them on the server. */
+function serverAddresses(netns: string | null): Record<string, string[]> {
+  const json = server.exec(['ip', ...(netns ? ['-n', netns] : []), '-j', 'address', 'show']);
+  const links = JSON.parse(json) as { ifname: string; addr_info?: { local: string; prefixlen: number }[] }[];
+  return Object.fromEntries(links.map((l) => [l.ifname, (l.addr_info ?? []).map((a) => `${a.local}/${a.prefixlen}`).sort()]));
+}
+
+const shown = (ns: Namespace) => Object.fromEntries(ns.links.map((l) => [l.ifname, [...l.addresses].sort()]));
+
+describe('a remote host over SSH', () => {
+  it('says it is the remote host, in host mode', async () => {
+    const info = await helper.client.call('helper.info', {});
+    expect(info.mode).toBe('host');
+    expect(info.remote).toBe('server');
+    expect(info.iproute2).toMatch(/iproute2/);
+    // The helper's own session is one of the SSH sessions the host is reached by.
+    expect(info.sshSessions.map((s) => s.local)).toContain('10.251.7.1:22');
+  });
+
+  it("reads the server's namespaces as ip -j shows them there", async () => {
+    server.exec(['ip', 'netns', 'add', 'srv-a']);
+    server.exec(['ip', 'netns', 'add', 'srv-b']);
+    server.exec(['ip', '-n', 'srv-a', 'link', 'add', 'a0', 'type', 'veth', 'peer', 'name', 'b0', 'netns', 'srv-b']);
+    server.exec(['ip', '-n', 'srv-a', 'addr', 'add', '10.9.0.1/24', 'dev', 'a0']);
+    const snapshot = await helper.client.call('snapshot', {});
+    // Unnamed namespaces (those processes hold) are the server's too; ip netns list shows the named.
+    const names = snapshot.namespaces.filter((n) => n.name !== null).map((n) => n.name);
+    expect(names.sort()).toEqual(
+      server
+        .exec(['ip', 'netns', 'list'])
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split(' ')[0])
+        .sort(),
+    );
+    expect(shown(named(snapshot, null))).toEqual(serverAddresses(null));
+    expect(shown(named(snapshot, 'srv-a'))).toEqual(serverAddresses('srv-a'));
+    const a0 = named(snapshot, 'srv-a').links.find((l) => l.ifname === 'a0');
+    expect(a0?.peer).toEqual({ namespaceId: named(snapshot, 'srv-b').id, ifname: 'b0' });
+  });
+
+  it("does the article's walkthrough on the server, ping included", async () => {
+    const c = helper.client;
+    await c.call('netns.create', { name: 'netns1' });
+    await c.call('veth.create', { name: 'veth0', peerName: 'veth1' });
+    await c.call('link.move', { ifname: 'veth1', to: 'netns1' });
+    await c.call('addr.add', { namespace: 'netns1', ifname: 'veth1', cidr: '10.1.1.1/24' });
+    await c.call('addr.add', { ifname: 'veth0', cidr: '10.1.1.2/24' });
+    await c.call('link.set', { namespace: 'netns1', ifname: 'veth1', up: true });
+    await c.call('link.set', { ifname: 'veth0', up: true });
+    // It happened on the server, not here.
+    expect(serverAddresses('netns1').veth1).toContain('10.1.1.1/24');
+    const { pingId } = await c.call('ping.start', { namespace: 'netns1', target: '10.1.1.2', count: 3, intervalMs: 200 });
+    const done = await helper.waitFor('ping.done', (d) => d.pingId === pingId, 15_000);
+    expect(done.received).toBe(3);
+  });
+
+  it('hears a change made on the server by someone else', async () => {
+    const since = helper.notifications.length;
+    server.exec(['ip', 'netns', 'add', 'outside']);
+    await helper.waitFor('topology', (t) => t.namespaces.some((n) => n.name === 'outside'), 10_000, since);
+    const moreSince = helper.notifications.length;
+    server.exec(['ip', '-n', 'outside', 'link', 'set', 'lo', 'up']);
+    await helper.waitFor('topology', (t) => t.namespaces.some((n) => n.name === 'outside' && n.links.some((l) => l.ifname === 'lo' && l.up)), 10_000, moreSince);
+  });
+
+  it('refuses a destination that could be read as an option', async () => {
+    const started = startHelper(['--ssh=-oProxyCommand=touch /tmp/x', `--ssh-config=${server.configFile}`], NO_AGENT, server.clientWrap);
+    await expect(started).rejects.toThrow(/--ssh: the host must not start with "-"/);
+  });
+});
+
+describe('errors the user can act on', () => {
+  it('an unknown host key fails with -32006 and its fingerprint, and is accepted only when asked', async () => {
+    // A config whose known_hosts is empty.
+    const { writeFileSync, readFileSync } = await import('node:fs');
+    const config = `${server.dir}/ssh_config_new`;
+    const known = `${server.dir}/known_hosts_new`;
+    writeFileSync(known, '');
+    writeFileSync(config, readFileSync(server.configFile, 'utf8').replaceAll(server.knownHosts, known));
+    const stranger = await startHelper(['--ssh=server', `--ssh-config=${config}`, '--reconcile-ms=0'], NO_AGENT, server.clientWrap);
+    try {
+      const error = await rejection(stranger.client.call('snapshot', {}));
+      expect(error.code).toBe(ErrorCode.UnknownHostKey);
+      expect(error.data).toEqual({ fingerprint: server.fingerprint, keyType: 'ED25519' });
+      expect(readFileSync(known, 'utf8')).toBe('');
+    } finally {
+      await stranger.close();
+    }
+    const accepted = await startHelper(['--ssh=server', `--ssh-config=${config}`, `--ssh-accept-key=${server.fingerprint}`, '--reconcile-ms=0'], NO_AGENT, server.clientWrap);
+    try {
+      expect((await accepted.client.call('helper.info', {})).remote).toBe('server');
+      expect(readFileSync(known, 'utf8')).toContain('ssh-ed25519');
+    } finally {
+      await accepted.close();
+    }
+  });
+
+  it('a sudo that asks for a password fails with -32007 and says what to allow', async () => {
+    const tester = await remoteHelper('tester');
+    try {
+      const error = await rejection(tester.client.call('helper.info', {}));
+      expect(error.code).toBe(ErrorCode.SudoNeedsPassword);
+      expect(error.message).toMatch(/password/);
+      expect(error.message).toMatch(/root/);
+    } finally {
+      await tester.close();
+    }
+  });
+});

@@ -1,0 +1,144 @@
+// A server to reach over SSH, made of private namespaces only: sshd runs as
+// root in a network and mount namespace that plays the host (its own /run and
+// /run/netns, test/support/private-host.mjs), and the client side is another
+// network namespace cabled to it by a veth. Keys, users and sudoers are the
+// test's own files, bind-mounted over /etc inside the server's mount namespace.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PRIVATE_HOST, argvOf, childrenOf, descendantsOf } from './helper';
+
+export const SERVER_ADDRESS = '10.251.7.1';
+const CLIENT_ADDRESS = '10.251.7.2';
+/** A login user other than root, for the sudo cases. */
+export const TESTER = 'nx-tester';
+
+export interface SshServer {
+  dir: string;
+  /** The client's ssh config: alias "server" (root) and "tester", the user key, the test's known_hosts. */
+  configFile: string;
+  knownHosts: string;
+  /** The host key's fingerprint, as ssh-keygen -l prints it. */
+  fingerprint: string;
+  /** argv prefix that runs a command in the client's network namespace (where the helper runs). */
+  clientWrap: string[];
+  /** Runs a command on the server, as root in its namespaces; returns stdout. */
+  exec(argv: string[]): string;
+  /** Kills every SSH connection's sshd processes (the network dropped); the listener stays, so the host is back at once. */
+  dropConnections(): void;
+  /** Processes the helper started on the server (they carry its mark) whose command line contains `text`. */
+  processes(text: string): number[];
+  stop(): void;
+}
+
+function keygen(path: string): void {
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'netns-explorer-test', '-f', path]);
+}
+
+async function until(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** sudo: 'password' asks the tester for one; 'nopasswd' lets them run anything as root. */
+export async function startSshServer(options: { sudo: 'password' | 'nopasswd' } = { sudo: 'password' }): Promise<SshServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'netns-explorer-ssh-'));
+  chmodSync(dir, 0o755);
+  keygen(join(dir, 'host_key'));
+  keygen(join(dir, 'user_key'));
+  writeFileSync(join(dir, 'authorized_keys'), readFileSync(join(dir, 'user_key.pub')));
+  const fingerprint = execFileSync('ssh-keygen', ['-l', '-f', join(dir, 'host_key.pub')], { encoding: 'utf8' }).split(' ')[1] as string;
+  const knownHosts = join(dir, 'known_hosts');
+  writeFileSync(knownHosts, `${SERVER_ADDRESS} ${readFileSync(join(dir, 'host_key.pub'), 'utf8').split(' ').slice(0, 2).join(' ')}\n`);
+  writeFileSync(
+    join(dir, 'sshd_config'),
+    [
+      `HostKey ${dir}/host_key`,
+      `AuthorizedKeysFile ${dir}/authorized_keys`,
+      'PidFile none',
+      'UsePAM no',
+      'PermitRootLogin prohibit-password',
+      'StrictModes no',
+      'PasswordAuthentication no',
+      'KbdInteractiveAuthentication no',
+      'MaxSessions 10',
+      '',
+    ].join('\n'),
+  );
+  const configFile = join(dir, 'ssh_config');
+  const common = [
+    `  HostName ${SERVER_ADDRESS}`,
+    `  IdentityFile ${dir}/user_key`,
+    '  IdentitiesOnly yes',
+    '  IdentityAgent none',
+    `  UserKnownHostsFile ${knownHosts}`,
+    '  GlobalKnownHostsFile /dev/null',
+  ];
+  writeFileSync(configFile, ['Host server', '  User root', ...common, 'Host tester', `  User ${TESTER}`, ...common, ''].join('\n'));
+  // The tester exists only in the server's mount namespace: a passwd, group and sudoers of its own.
+  // Root's home is the test's folder too: bash sources ~/.bashrc for every command sshd runs, and this machine's own would be timed.
+  const passwd = readFileSync('/etc/passwd', 'utf8').replace(/^root:([^:]*):0:0:([^:]*):[^:]*:/m, `root:$1:0:0:$2:${dir}:`);
+  writeFileSync(join(dir, 'passwd'), `${passwd}${TESTER}:x:4242:4242::${dir}:/bin/sh\n`);
+  writeFileSync(join(dir, 'group'), `${readFileSync('/etc/group', 'utf8')}${TESTER}:x:4242:\n`);
+  writeFileSync(join(dir, 'sudoers'), `root ALL=(ALL:ALL) ALL\n${TESTER} ALL=(ALL:ALL) ${options.sudo === 'nopasswd' ? 'NOPASSWD: ' : ''}ALL\n`);
+  chmodSync(join(dir, 'sudoers'), 0o440);
+  const binds = ['passwd', 'group', 'sudoers'].map((f) => `mount --bind ${dir}/${f} /etc/${f}`).join(' && ');
+  const serve = `mkdir -p /run/sshd && ${binds} && exec /usr/sbin/sshd -D -e -f ${dir}/sshd_config`;
+  const [program, ...args] = [...PRIVATE_HOST, 'sh', '-c', serve];
+  const server: ChildProcess = spawn(program as string, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let serverLog = '';
+  server.stderr?.on('data', (chunk: Buffer) => (serverLog += chunk.toString()));
+  // The host's namespaces are those of the process private-host.mjs runs in (unshare execs it).
+  const serverPid = server.pid as number;
+  const holder = spawn('unshare', ['--net', '--', 'sleep', 'infinity'], { stdio: 'ignore' });
+  const holderPid = holder.pid as number;
+  await until('the namespaces', () => serverLog.includes('Server listening') && readFileSync(`/proc/${holderPid}/cmdline`, 'utf8').startsWith('sleep'));
+  const onServer = (argv: string[]) => execFileSync('nsenter', ['-t', String(serverPid), '-n', '-m', '--', ...argv], { encoding: 'utf8' });
+  onServer(['ip', 'link', 'add', 'uplink', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', String(holderPid)]);
+  onServer(['ip', 'addr', 'add', `${SERVER_ADDRESS}/30`, 'dev', 'uplink']);
+  onServer(['ip', 'link', 'set', 'uplink', 'up']);
+  const onClient = (argv: string[]) => execFileSync('nsenter', ['-t', String(holderPid), '-n', '--', ...argv]);
+  onClient(['ip', 'link', 'set', 'lo', 'up']);
+  onClient(['ip', 'addr', 'add', `${CLIENT_ADDRESS}/30`, 'dev', 'eth0']);
+  onClient(['ip', 'link', 'set', 'eth0', 'up']);
+  const sshdPid = () => childrenOf(serverPid).find((pid) => readFileSync(`/proc/${pid}/comm`, 'utf8').startsWith('sshd'));
+  return {
+    dir,
+    configFile,
+    knownHosts,
+    fingerprint,
+    clientWrap: ['nsenter', '-t', String(holderPid), '-n', '--'],
+    exec: onServer,
+    dropConnections() {
+      const listener = sshdPid();
+      for (const pid of listener ? childrenOf(listener) : []) process.kill(pid, 'SIGKILL');
+    },
+    processes(text) {
+      // Orphans leave the server's process tree; the helpers' mark and the text find them anywhere (the helper's own ssh clients aside).
+      return readdirSync('/proc')
+        .filter((d) => /^\d+$/.test(d))
+        .filter((pid) => {
+          const argv = argvOf(pid);
+          if (!argv.length || argv[0] === 'ssh' || !argv.join(' ').includes(text)) return false;
+          try {
+            return readFileSync(`/proc/${pid}/environ`, 'utf8')
+              .split('\0')
+              .some((e) => e.startsWith('NETNS_EXPLORER_HELPER='));
+          } catch {
+            return false;
+          }
+        })
+        .map(Number);
+    },
+    stop() {
+      for (const pid of descendantsOf(serverPid)) process.kill(pid, 'SIGKILL');
+      server.kill('SIGKILL');
+      holder.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
