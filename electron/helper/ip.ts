@@ -83,6 +83,8 @@ export function commandError(data: CommandErrorData): RpcError {
 
 /** What a remote command gets in its environment: the helpers' mark, and messages in English as parse.ts reads them. */
 const REMOTE_ENV = { [HELPER_MARK]: '1', LC_ALL: 'C' };
+/** How long a stopped remote command may take to flush and end before its channel is cut. */
+const REMOTE_STOP_GRACE_MS = 3_000;
 
 export class IpRunner {
   private nextId = 1;
@@ -151,7 +153,12 @@ export class IpRunner {
     args: readonly string[],
     namespace: NsRef,
     options: { env?: NodeJS.ProcessEnv; buffer?: boolean; cwd?: string } = {},
-  ): { argv: string[]; process: ResultPromise<{ reject: false; env: NodeJS.ProcessEnv; extendEnv: false; buffer: boolean }> } {
+  ): {
+    argv: string[];
+    process: ResultPromise<{ reject: false; env: NodeJS.ProcessEnv; extendEnv: false; buffer: boolean }>;
+    /** Ends it with `signal`; on a remote machine by closing its input, so the server sends SIGINT and what it printed still arrives. */
+    stop(signal?: NodeJS.Signals): void;
+  } {
     const argv = namespacedArgv(program, args, namespace);
     const channel = this.remote?.channelNow() ?? null;
     this.counters.spawned++;
@@ -165,7 +172,13 @@ export class IpRunner {
       ...(options.cwd && !channel ? { cwd: options.cwd } : {}),
     });
     if (channel) void child.finally(() => channel.release());
-    return { argv, process: child };
+    const stop = (signal: NodeJS.Signals = 'SIGTERM') => {
+      if (!channel) return void child.kill(signal);
+      child.stdin?.end();
+      // A server that no longer answers: the channel goes with the client.
+      setTimeout(() => child.kill('SIGKILL'), REMOTE_STOP_GRACE_MS).unref();
+    };
+    return { argv, process: child, stop };
   }
 
   /** Reports a finished long-running process to the command log. */

@@ -57,16 +57,16 @@ export class TopologyWatcher {
   ) {}
 
   start(): void {
-    const { process: child } = this.ip.start('ip', ['-o', 'monitor', 'all-nsid', 'link', 'address', 'route', 'nsid'], null);
+    const { process: child, stop: stopMonitor } = this.ip.start('ip', ['-o', 'monitor', 'all-nsid', 'link', 'address', 'route', 'nsid'], null);
     createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => this.onLine(line));
     void child.then((result) => {
       if (this.stopMonitor) process.stderr.write(`netns-explorer helper: ip monitor ended (${result.exitCode}); relying on the periodic reconcile\n`);
     });
-    this.stopMonitor = () => child.kill();
+    this.stopMonitor = () => stopMonitor();
     if (this.ip.remote) {
-      const { process: names } = this.ip.start('sh', ['-c', REMOTE_NAMES_WATCH], null);
+      const { process: names, stop: stopNames } = this.ip.start('sh', ['-c', REMOTE_NAMES_WATCH], null);
       createInterface({ input: names.stdout as NodeJS.ReadableStream }).on('line', () => this.touch(undefined));
-      this.stopNames = () => names.kill();
+      this.stopNames = () => stopNames();
       return;
     }
     try {

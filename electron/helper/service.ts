@@ -44,6 +44,11 @@ const UNORDERED: ReadonlySet<MethodName> = new Set([
   // Reads only; its probe takes a second or two and must not hold up changes.
   'path.explain',
 ]);
+/** What the helper cannot do on a remote machine yet, and what to do instead. */
+const NOT_REMOTE: ReadonlyMap<MethodName, string> = new Map([
+  ['terminal.open', 'open one with ssh and `ip netns exec NAME bash` there.'],
+  ['netns.spawn', 'make a named namespace instead.'],
+] as const);
 /** Calls that wait their turn but change nothing. */
 const READS: ReadonlySet<MethodName> = new Set(['snapshot', 'ping.start', 'capture.start', 'terminal.open']);
 
@@ -165,6 +170,9 @@ export class HelperService {
   /** Runs a validated call. Changes run one at a time, then the new state is announced. */
   dispatch = <M extends MethodName>(method: M, params: ValidParams[M]): Promise<MethodResults[M]> => {
     if (this.blocked) return Promise.reject(this.blocked);
+    if (this.ssh && NOT_REMOTE.has(method)) {
+      return Promise.reject(new RpcError({ code: ErrorCode.NotSupported, message: `${method} is not available on a remote host yet: ${NOT_REMOTE.get(method)}` }));
+    }
     const handler = this.handlers[method] as (p: ValidParams[M]) => Promise<MethodResults[M]>;
     if (UNORDERED.has(method)) return handler(params);
     return this.enqueue(async () => {

@@ -1,6 +1,8 @@
 // Remote hosts over SSH: the real helper, in a network namespace of its own,
 // reaches a real sshd in private namespaces that play the server, over a veth
 // between the two. Nothing leaves the namespaces the test made.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Namespace, Topology } from '../../shared/model';
 import { ErrorCode } from '../../shared/protocol';
@@ -26,6 +28,14 @@ afterAll(async () => {
   await helper?.close();
   server?.stop();
 });
+
+async function until(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
 
 const named = (t: Topology, name: string | null): Namespace => {
   const ns = t.namespaces.find((n) => (name === null ? n.root : n.name === name));
@@ -99,16 +109,77 @@ describe('a remote host over SSH', () => {
     await helper.waitFor('topology', (t) => t.namespaces.some((n) => n.name === 'outside' && n.links.some((l) => l.ifname === 'lo' && l.up)), 10_000, moreSince);
   });
 
+  it('captures on the server: packets stream back, the pcap is saved here, and no tcpdump stays there', async () => {
+    const c = helper.client;
+    const { captureId } = await c.call('capture.start', { ifname: 'veth0' });
+    const since = helper.notifications.length;
+    const { pingId } = await c.call('ping.start', { namespace: 'netns1', target: '10.1.1.2', count: 3, intervalMs: 200 });
+    await helper.waitFor('ping.done', (d) => d.pingId === pingId, 15_000, since);
+    await helper.waitFor('capture.packet', (p) => p.captureId === captureId && p.summary.includes('echo reply'), 10_000, since);
+    await c.call('capture.stop', { captureId });
+    await helper.waitFor('capture.done', (d) => d.captureId === captureId && d.reason === 'stopped');
+    const path = join(server.dir, 'saved.pcap');
+    await c.call('capture.save', { captureId, path });
+    const pcap = readFileSync(path);
+    // The classic pcap magic (microseconds), little-endian; then as many records as packets were announced.
+    expect(pcap.readUInt32LE(0)).toBe(0xa1b2c3d4);
+    let records = 0;
+    for (let at = 24; at + 16 <= pcap.length; at += 16 + pcap.readUInt32LE(at + 8)) records++;
+    const announced = helper.notifications.filter((n) => n.method === 'capture.packet' && (n.params as { captureId: string }).captureId === captureId).length;
+    expect(announced).toBeGreaterThanOrEqual(2);
+    expect(records).toBe(announced);
+    await until('tcpdump to end on the server', () => server.processes('tcpdump').length === 0);
+  });
+
+  it('opens no terminal on a remote host yet, and says what to do instead', async () => {
+    const error = await rejection(helper.client.call('terminal.open', { cols: 80, rows: 24 }));
+    expect(error.code).toBe(ErrorCode.NotSupported);
+    expect(error.message).toMatch(/ssh/);
+  });
+
   it('refuses a destination that could be read as an option', async () => {
     const started = startHelper(['--ssh=-oProxyCommand=touch /tmp/x', `--ssh-config=${server.configFile}`], NO_AGENT, server.clientWrap);
     await expect(started).rejects.toThrow(/--ssh: the host must not start with "-"/);
   });
 });
 
+describe('a dropped connection', () => {
+  it('ends what ran on the server, fails calls with -32003, says reconnecting, and comes back', async () => {
+    const c = helper.client;
+    const { pingId } = await c.call('ping.start', { namespace: 'netns1', target: '10.1.1.2', count: 1000, intervalMs: 200 });
+    const { captureId } = await c.call('capture.start', { namespace: 'netns1', ifname: 'veth1', filter: 'icmp' });
+    await helper.waitFor('capture.packet', (p) => p.captureId === captureId, 10_000);
+    expect(server.processes('10.1.1.2').length).toBeGreaterThan(0);
+    expect(server.processes('tcpdump').length).toBeGreaterThan(0);
+    const since = helper.notifications.length;
+    server.dropConnections();
+    await helper.waitFor('helper.connection', (s) => s.state === 'reconnecting', 15_000, since);
+    // Nothing hangs: what was running ends here, and on the server.
+    await helper.waitFor('ping.done', (d) => d.pingId === pingId, 10_000);
+    await helper.waitFor('capture.done', (d) => d.captureId === captureId, 10_000);
+    await until('the ping and tcpdump to end on the server', () => server.processes('10.1.1.2').length === 0 && server.processes('tcpdump').length === 0);
+    await helper.waitFor('helper.connection', (s) => s.state === 'connected', 30_000, since);
+    // Back: what changed meanwhile is read.
+    server.exec(['ip', 'netns', 'add', 'while-away']);
+    const snapshot = await c.call('snapshot', {});
+    expect(snapshot.namespaces.some((n) => n.name === 'while-away')).toBe(true);
+  });
+
+  it('fails a call at once while it reconnects', async () => {
+    const since = helper.notifications.length;
+    server.dropConnections();
+    await helper.waitFor('helper.connection', (s) => s.state === 'reconnecting', 15_000, since);
+    const error = await rejection(helper.client.call('snapshot', {}));
+    expect(error.code).toBe(ErrorCode.Unavailable);
+    await helper.waitFor('helper.connection', (s) => s.state === 'connected', 30_000, since);
+    expect((await helper.client.call('snapshot', {})).namespaces.length).toBeGreaterThan(1);
+  });
+});
+
 describe('errors the user can act on', () => {
   it('an unknown host key fails with -32006 and its fingerprint, and is accepted only when asked', async () => {
     // A config whose known_hosts is empty.
-    const { writeFileSync, readFileSync } = await import('node:fs');
+    const { writeFileSync } = await import('node:fs');
     const config = `${server.dir}/ssh_config_new`;
     const known = `${server.dir}/known_hosts_new`;
     writeFileSync(known, '');

@@ -1,6 +1,7 @@
 // capture.start / stop / save: tcpdump inside a namespace, one-line summaries
 // streamed as notifications and every packet kept in a pcap for saving.
 import { spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -58,18 +59,26 @@ export class Captures {
     const captureId = this.jobs.newId();
     const dir = await mkdtemp(join(this.ctx.workDir, 'capture-'));
     const file = join(dir, 'capture.pcap');
-    const args = tcpdumpArgs(p.ifname, file, maxPackets, p.filter, asRoot);
     const started = performance.now();
-    const { argv, process: child } = this.ctx.ip.start('tcpdump', args, namespace);
+    // On a remote machine the pcap comes back on stdout (fd 3 there) and the decoded lines on stderr: nothing is left on the server.
+    const {
+      argv,
+      process: child,
+      stop: stopChild,
+    } = this.ctx.remote
+      ? this.ctx.ip.start('sh', ['-c', 'exec tcpdump "$@" 3>&1 1>&2', 'tcpdump', ...tcpdumpArgs(p.ifname, '/dev/fd/3', maxPackets, p.filter, false)], namespace)
+      : this.ctx.ip.start('tcpdump', tcpdumpArgs(p.ifname, file, maxPackets, p.filter, asRoot), namespace);
+    // Done only once every byte is in the file, so a save right after has them all.
+    const written = this.ctx.remote && child.stdout ? new Promise<void>((resolve) => child.stdout?.pipe(createWriteStream(file, { mode: 0o600 })).on('close', resolve)) : Promise.resolve();
     let packets = 0;
     let stopped = false;
-    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
+    createInterface({ input: (this.ctx.remote ? child.stderr : child.stdout) as NodeJS.ReadableStream }).on('line', (line) => {
       const packet = parseTcpdumpLine(line);
       if (!packet) return;
       packets++;
       this.ctx.notify('capture.packet', { captureId, ...packet });
     });
-    const finished = child.then((result) => {
+    const finished = Promise.all([child, written]).then(([result]) => {
       const stderr = String(result.stderr);
       const exitCode = result.exitCode ?? 1;
       this.ctx.ip.logFinished(argv, namespace, exitCode, exitCode === 0 ? '' : stderr.trim(), performance.now() - started);
@@ -81,7 +90,7 @@ export class Captures {
       namespace: nsLabel(namespace),
       stop: () => {
         stopped = true;
-        child.kill('SIGINT');
+        stopChild('SIGINT');
       },
       finished,
     });
@@ -106,7 +115,8 @@ export class Captures {
   async save(p: ValidParams['capture.save']): Promise<MethodResults['capture.save']> {
     const capture = this.files.get(p.captureId);
     if (!capture) throw new RpcError({ code: ErrorCode.NotFound, message: `There is no capture ${p.captureId}.` });
-    await saveFile(capture.file, p.path, this.ctx.ip, this.ctx.mode === 'host');
+    // The file is on this machine even when the capture ran on a remote one.
+    await saveFile(capture.file, p.path, this.ctx.ip, this.ctx.mode === 'host' && !this.ctx.remote);
     return { path: p.path };
   }
 

@@ -182,7 +182,8 @@ async function settledNetns(pid: number, ready: (link: string) => boolean): Prom
  * machine's numbering in host mode), like every pid the helper reports.
  */
 export async function attachNetns(ctx: Context, p: ValidParams['netns.attach']): Promise<MethodResults['netns.attach']> {
-  if ((await readlink(`/proc/${p.pid}/ns/net`).catch(() => null)) === null) {
+  // On a remote machine ip's own message says it when the pid is not there.
+  if (!ctx.remote && (await readlink(`/proc/${p.pid}/ns/net`).catch(() => null)) === null) {
     throw new RpcError({ code: ErrorCode.NotFound, message: `There is no process ${p.pid} (or its namespace cannot be opened).`, data: { field: 'pid' } });
   }
   await change(ctx, ['netns', 'attach', p.name, String(p.pid)], { name: null });

@@ -20,7 +20,7 @@ export class Pings {
     if (p.intervalMs !== undefined) args.push('-i', (p.intervalMs / 1000).toString());
     args.push(p.target);
     const started = performance.now();
-    const { argv, process: child } = this.ctx.ip.start('ping', args, namespace);
+    const { argv, process: child, stop: stopChild } = this.ctx.ip.start('ping', args, namespace);
     const done: PingDone = { pingId, transmitted: 0, received: 0, lossPercent: 100, exitCode: 0, rtt: null };
     const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
     lines.on('line', (line) => {
@@ -42,7 +42,7 @@ export class Pings {
       this.ctx.ip.logFinished(argv, namespace, done.exitCode, stderr, performance.now() - started);
       this.ctx.notify('ping.done', done);
     });
-    this.jobs.add(pingId, { namespace: nsLabel(namespace), stop: () => child.kill('SIGINT'), finished });
+    this.jobs.add(pingId, { namespace: nsLabel(namespace), stop: () => stopChild('SIGINT'), finished });
     return { pingId };
   }
 

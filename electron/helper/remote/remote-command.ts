@@ -10,9 +10,10 @@ export const REMOTE_PATH = '/usr/local/sbin:/usr/sbin:/sbin:/usr/local/bin:/usr/
  * ping or capture): without a terminal nothing tells a remote process its
  * reader left until it writes, and `ip monitor` or a quiet tcpdump may never
  * write. The command runs with stdin from /dev/null; a second job reads the
- * channel and kills it at end of input.
+ * channel and at end of input sends SIGINT, on which ping prints its summary
+ * and tcpdump flushes: the helper stops a remote command by closing its input.
  */
-export const END_WITH_CHANNEL = 'exec 3<&0; "$@" </dev/null & p=$!; { cat >/dev/null; kill "$p"; } <&3 >/dev/null 2>&1 & exec 3<&-; wait "$p"';
+export const END_WITH_CHANNEL = 'exec 3<&0; "$@" </dev/null & p=$!; { cat >/dev/null; kill -INT "$p"; } <&3 >/dev/null 2>&1 & exec 3<&-; wait "$p"';
 
 export interface RemoteCommandOptions {
   /** Prefix `sudo -n` (the login user is not root). */

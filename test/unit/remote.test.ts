@@ -1,0 +1,118 @@
+// The pure parts of remote hosts: destinations, the command line a server's
+// shell reads back, and the scripts' outputs (recorded from real runs in
+// private namespaces: two named namespaces cabled by a veth, one name gone).
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseDestination, destinationLabel } from '../../shared/ssh-destination';
+import { remoteCommand } from '../../electron/helper/remote/remote-command';
+import { splitReadOutput } from '../../electron/helper/remote/read-script';
+import { parseFacts, parseSshSockets } from '../../electron/helper/remote/remote-view';
+import { parseSnapshotBatch } from '../../electron/helper/parse';
+
+const fixture = (name: string) => readFileSync(new URL(`../fixtures/remote/${name}`, import.meta.url), 'utf8');
+
+describe('parseDestination', () => {
+  it.each([
+    ['server', { user: null, host: 'server', port: null }],
+    ['root@10.0.0.5', { user: 'root', host: '10.0.0.5', port: null }],
+    ['ops@build-01.example.org:2222', { user: 'ops', host: 'build-01.example.org', port: 2222 }],
+    ['[2001:db8::1]:22', { user: null, host: '2001:db8::1', port: 22 }],
+    ['me@[::1]', { user: 'me', host: '::1', port: null }],
+  ])('reads %s', (text, value) => {
+    expect(parseDestination(text)).toEqual({ ok: true, value });
+  });
+
+  it.each([
+    ['', /empty/],
+    ['-oProxyCommand=x', /must not start with "-"/],
+    ['-l@host', /user name must not start with "-"/],
+    ['host -p 1', /only letters/],
+    ['host;reboot', /only letters/],
+    ['host:0', /1 to 65535/],
+    ['host:99999', /1 to 65535/],
+    ['host:', /not a number/],
+    ['2001:db8::1', /brackets/],
+    ['[not-v6]:22', /not an IPv6 address/],
+    ['a..b', /empty or overlong/],
+  ])('refuses %j', (text, problem) => {
+    const result = parseDestination(text);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.problem).toMatch(problem);
+  });
+
+  it('labels a destination as the user typed it', () => {
+    const parsed = parseDestination('me@[::1]:2200');
+    if (!parsed.ok) throw new Error(parsed.problem);
+    expect(destinationLabel(parsed.value)).toBe('me@[::1]:2200');
+    expect(destinationLabel(parsed.value, false)).toBe('me@[::1]');
+  });
+});
+
+describe('remoteCommand', () => {
+  /** Runs the line as sshd would, with sh -c, and returns what the program got. */
+  const argvThrough = (words: string[]) => {
+    const line = remoteCommand(['sh', '-c', `for a; do printf '%s\\0' "$a"; done; printf '%s' "$NETNS_EXPLORER_HELPER"`, 'sh', ...words], { sudo: false, env: { NETNS_EXPLORER_HELPER: '1' }, endWithChannel: false });
+    return spawnSync('sh', ['-c', line], { encoding: 'utf8' }).stdout.split('\0');
+  };
+
+  it('hands every word over exactly, however hostile, with the environment it was given', () => {
+    const hostile = ["it's", '$(touch /tmp/pwned)', '`id`', 'a b\tc', 'semi;colon', 'new\nline', '"quoted"', '\\back', '*', '-n', ''];
+    expect(argvThrough(hostile)).toEqual([...hostile, '1']);
+  });
+
+  it('puts sudo -n first when the login user is not root', () => {
+    expect(remoteCommand(['ip', 'link'], { sudo: true, env: {}, endWithChannel: false })).toMatch(/^exec sudo -n -- env /);
+  });
+
+  it('ends a long-running command with SIGINT when its channel closes', async () => {
+    // The trap shows the signal arrived as SIGINT, the way ping prints its summary.
+    const line = remoteCommand(['sh', '-c', 'trap "echo interrupted; exit 0" INT; while :; do sleep 0.1; done'], { sudo: false, env: {}, endWithChannel: true });
+    const child = spawn('sh', ['-c', line], { stdio: ['pipe', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    child.stdin.end();
+    const code = await new Promise((resolve) => child.on('exit', resolve));
+    expect(out).toBe('interrupted\n');
+    expect(code).toBe(0);
+  });
+});
+
+describe('the read script', () => {
+  it('splits answers in order: read, failed with its message, read by path', () => {
+    const answers = splitReadOutput(fixture('read-output.txt'));
+    expect(answers).toHaveLength(4);
+    const [root, red, gone, blue] = answers;
+    if (!root?.ok || !red?.ok || !blue?.ok) throw new Error('expected readings');
+    expect(parseSnapshotBatch(root.text).links.map((l) => l.ifname)).toEqual(['lo']);
+    expect(parseSnapshotBatch(red.text).links.find((l) => l.ifname === 'v-red')?.addresses).toContain('10.7.0.1/24');
+    expect(gone).toEqual({ ok: false, problem: expect.stringMatching(/gone/) });
+    expect(parseSnapshotBatch(blue.text).links.map((l) => l.ifname)).toContain('v-blue');
+  });
+
+  it('drops an answer cut short', () => {
+    const text = fixture('read-output.txt');
+    expect(splitReadOutput(text.slice(0, text.lastIndexOf('\x1f')))).toHaveLength(3);
+  });
+});
+
+describe('the facts script', () => {
+  it('reads namespaces, processes and mounts from one output', () => {
+    const facts = parseFacts(fixture('facts-output.txt'));
+    if (!facts) throw new Error('no facts');
+    expect(facts.netns.map((f) => f.name.toString()).sort()).toEqual(['blue', 'red']);
+    // Both names are bind mounts of nsfs inodes: the same device as the reader's own namespace.
+    expect(facts.netns.every((f) => f.dev === facts.self.dev)).toBe(true);
+    expect(facts.byNs.get(String(facts.self.ino))?.length).toBeGreaterThan(0);
+    expect(facts.mountinfo).toMatch(/\/run\/netns\/red/);
+    expect(facts.stat.size).toBeGreaterThan(10);
+    expect([...facts.stat.values()].some((s) => s.comm === 'sleep')).toBe(true);
+  });
+
+  it('is null when the output was cut short', () => {
+    const text = fixture('facts-output.txt');
+    expect(parseFacts(text.slice(0, text.indexOf('\x1emarked')))).toBeNull();
+    expect(parseSshSockets('\x1etcp\n')).toBeNull();
+  });
+});
