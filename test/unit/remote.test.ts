@@ -65,17 +65,31 @@ describe('remoteCommand', () => {
     expect(remoteCommand(['ip', 'link'], { sudo: true, env: {}, endWithChannel: false })).toMatch(/^exec sudo -n -- env /);
   });
 
-  it('ends a long-running command with SIGINT when its channel closes', async () => {
-    // The trap shows the signal arrived as SIGINT, the way ping prints its summary.
-    const line = remoteCommand(['sh', '-c', 'trap "echo interrupted; exit 0" INT; while :; do sleep 0.1; done'], { sudo: false, env: {}, endWithChannel: true });
+  /** Starts the line as sshd would, closes its input after a moment (the channel went), and returns its output and how long it took to end. */
+  async function closeChannelOf(argv: string[]): Promise<{ out: string; code: number | null; ms: number }> {
+    const line = remoteCommand(argv, { sudo: false, env: {}, endWithChannel: true });
     const child = spawn('sh', ['-c', line], { stdio: ['pipe', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const closed = performance.now();
     child.stdin.end();
-    const code = await new Promise((resolve) => child.on('exit', resolve));
-    expect(out).toBe('interrupted\n');
-    expect(code).toBe(0);
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    return { out, code, ms: performance.now() - closed };
+  }
+
+  it('ends a long-running command with SIGINT when its channel closes, so it can finish its output', async () => {
+    // Like ping and tcpdump, a program with its own SIGINT handler.
+    const handler = "process.on('SIGINT', () => { console.log('interrupted'); process.exit(0); }); setInterval(() => undefined, 1000);";
+    const ended = await closeChannelOf([process.execPath, '-e', handler]);
+    expect(ended.out).toBe('interrupted\n');
+    expect(ended.code).toBe(0);
+  });
+
+  it('ends one that does not hear SIGINT a second later', async () => {
+    const ended = await closeChannelOf(['sh', '-c', 'while :; do sleep 0.1; done']);
+    expect(ended.code).not.toBe(0);
+    expect(ended.ms).toBeLessThan(5_000);
   });
 });
 

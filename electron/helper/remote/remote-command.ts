@@ -12,8 +12,11 @@ export const REMOTE_PATH = '/usr/local/sbin:/usr/sbin:/sbin:/usr/local/bin:/usr/
  * write. The command runs with stdin from /dev/null; a second job reads the
  * channel and at end of input sends SIGINT, on which ping prints its summary
  * and tcpdump flushes: the helper stops a remote command by closing its input.
+ * A background job of a non-interactive shell starts with SIGINT ignored, and
+ * only programs that set their own handler (ping, tcpdump) hear it: SIGTERM
+ * follows a second later for the rest (ip monitor, shell loops).
  */
-export const END_WITH_CHANNEL = 'exec 3<&0; "$@" </dev/null & p=$!; { cat >/dev/null; kill -INT "$p"; } <&3 >/dev/null 2>&1 & exec 3<&-; wait "$p"';
+export const END_WITH_CHANNEL = 'exec 3<&0; "$@" </dev/null & p=$!; { cat >/dev/null; kill -INT "$p"; sleep 1; kill "$p"; } <&3 >/dev/null 2>&1 & exec 3<&-; wait "$p"';
 
 export interface RemoteCommandOptions {
   /** Prefix `sudo -n` (the login user is not root). */
