@@ -8,7 +8,7 @@ import { ErrorCode, RpcError } from '../../shared/protocol';
 import type { HelperMethodName, ValidParams, Where } from '../../shared/schemas';
 import { target, type Context } from './context';
 import { parseLinks, parseProcNetTcp, splitJsonValues, type TcpSocket } from './parse';
-import { parseSshSockets, SSH_SOCKETS_SCRIPT } from './remote/remote-view';
+import { parseSshSockets, randomNonce, sshSocketsScript } from './remote/remote-view';
 
 /** What the rails look at in the machine's namespace. */
 export interface HostFacts {
@@ -140,8 +140,9 @@ async function sshdSocketInodes(): Promise<Set<string>> {
 /** sshd's TCP sockets and the socket inodes its processes hold: read here, or on a remote machine in one round trip. */
 async function sshdSockets(ctx: Context): Promise<{ tcp: string; tcp6: string; inodes: Set<string> }> {
   if (ctx.remote) {
-    const result = await ctx.ip.run('sh', ['-c', SSH_SOCKETS_SCRIPT], { namespace: null, log: false });
-    return parseSshSockets(result.stdout) ?? { tcp: '', tcp6: '', inodes: new Set() };
+    const nonce = randomNonce();
+    const result = await ctx.ip.run('sh', ['-c', sshSocketsScript(nonce)], { namespace: null, log: false });
+    return parseSshSockets(result.stdout, nonce) ?? { tcp: '', tcp6: '', inodes: new Set() };
   }
   const read = (path: string) => readFile(path, 'utf8').catch(() => '');
   return { tcp: await read('/proc/net/tcp'), tcp6: await read('/proc/net/tcp6'), inodes: await sshdSocketInodes() };

@@ -17,6 +17,7 @@ import { procSelfPid } from './pids';
 import type { NamespaceReaders } from './readers';
 import { isPlainNetnsName } from '../../shared/schemas';
 import { readScript, splitReadOutput } from './remote/read-script';
+import { randomNonce } from './remote/remote-view';
 
 export { mapLimit, NETNS_DIR };
 const PARALLEL_QUERIES = 8;
@@ -371,10 +372,14 @@ export class Snapshotter {
     const read = new Map<string, RawNamespace | null>();
     await Promise.all(
       chunks.map(async (chunk) => {
-        const script = readScript(chunk.map((e) => ({ namespace: refOf(e), lines: this.linesFor(e) })));
+        const nonce = randomNonce();
+        const script = readScript(
+          chunk.map((e) => ({ namespace: refOf(e), lines: this.linesFor(e) })),
+          nonce,
+        );
         const result = await this.ip.run('sh', ['-c', script], { namespace: null, log: false });
         this.ip.counters.spawned += chunk.length;
-        const answers = splitReadOutput(result.stdout);
+        const answers = splitReadOutput(result.stdout, nonce);
         for (const [i, entry] of chunk.entries()) {
           const answer = answers[i];
           // Cut short: the connection dropped mid-way, and the reconnect reads everything again.

@@ -8,6 +8,7 @@ import type { Namespace, Topology } from '../../shared/model';
 import { displayName } from '../../shared/model';
 import { ErrorCode } from '../../shared/protocol';
 import { labExec, labExecArgv, startHelper, type HelperHandle } from '../support/helper';
+import { hostileNetnsNames, IFNAME_KEYWORDS, NETNS_KEYWORDS } from '../support/hostile-names';
 
 let helper: HelperHandle;
 // A name cannot hold "/": the payloads name their files through variables the helper (and so ip, sh, bash) inherits.
@@ -25,50 +26,6 @@ afterAll(async () => {
 const snapshot = (): Promise<Topology> => helper.client.call('snapshot', {});
 const host = (t: Topology): Namespace => t.namespaces.find((n) => n.root) as Namespace;
 const named = (t: Topology, name: string): Namespace | undefined => t.namespaces.find((n) => n.name === name);
-
-/** Words ip link, ip address and ip route read as keywords (and abbreviations of them). */
-const IFNAME_KEYWORDS = [
-  'a',
-  'ad',
-  'add',
-  'address',
-  'addr',
-  'dev',
-  'down',
-  'up',
-  'type',
-  'name',
-  'help',
-  'h',
-  'master',
-  'nomaster',
-  'link',
-  'netns',
-  'mtu',
-  'alias',
-  'group',
-  'vf',
-  'peer',
-  'txqueuelen',
-  'qlen',
-  'arp',
-  'multicast',
-  'promisc',
-  'state',
-  'broadcast',
-  'brd',
-  'index',
-  'set',
-  'show',
-  'del',
-  'delete',
-  'change',
-  'via',
-  'src',
-  'table',
-];
-/** Words ip netns reads as subcommands. */
-const NETNS_KEYWORDS = ['add', 'delete', 'del', 'exec', 'list', 'ls', 'set', 'identify', 'pids', 'monitor', 'attach', 'help', 'up', 'a'];
 
 describe('interface names that are ip keywords', () => {
   it('makes, changes and removes exactly the named device, for every keyword', async () => {
@@ -155,7 +112,7 @@ describe('namespace names that are ip netns keywords', () => {
 });
 
 describe('hostile /run/netns names made outside the app', () => {
-  const hostile = ['zz sh -c "touch $NX_PWN0" #', '$(touch $NX_PWN1)', 'x; touch $NX_PWN2 `touch $NX_PWN3`', 'all', 'two\nlines', '\x1b[31mred\x1b[0m', "it's `quoted`"];
+  const hostile = hostileNetnsNames((i) => `$NX_PWN${i}`);
   const python = existsSync('/usr/bin/python3');
 
   afterAll(() => {

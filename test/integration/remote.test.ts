@@ -1,12 +1,13 @@
 // Remote hosts over SSH: the real helper, in a network namespace of its own,
 // reaches a real sshd in private namespaces that play the server, over a veth
 // between the two. Nothing leaves the namespaces the test made.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Namespace, Topology } from '../../shared/model';
 import { ErrorCode } from '../../shared/protocol';
 import { startHelper, type HelperHandle } from '../support/helper';
+import { hostileNetnsNames, IFNAME_KEYWORDS, NETNS_KEYWORDS } from '../support/hostile-names';
 import { rejection } from '../support/rejection';
 import { startSshServer, type SshServer } from '../support/ssh-server';
 
@@ -140,6 +141,68 @@ describe('a remote host over SSH', () => {
   it('refuses a destination that could be read as an option', async () => {
     const started = startHelper(['--ssh=-oProxyCommand=touch /tmp/x', `--ssh-config=${server.configFile}`], NO_AGENT, server.clientWrap);
     await expect(started).rejects.toThrow(/--ssh: the host must not start with "-"/);
+  });
+});
+
+describe("names over SSH, where every command passes through the server's shell", () => {
+  // Payloads name files relative to where remote commands start, root's home there: the test's folder.
+  const pwned = [0, 1, 2, 3].map((i) => `nx-pwned-${i}`);
+  const hostile = hostileNetnsNames((i) => pwned[i] as string);
+  const ranNothing = () => pwned.filter((f) => existsSync(join(server.dir, f)));
+
+  it('creates, cables, uses and deletes a namespace named like each ip netns keyword', async () => {
+    const c = helper.client;
+    for (const word of NETNS_KEYWORDS) {
+      await c.call('netns.create', { name: word });
+      await c.call('veth.create', { name: 'kw0', peerName: 'kw1', peerNamespace: word });
+      await c.call('link.set', { namespace: word, ifname: 'kw1', up: true });
+      const ns = named(await c.call('snapshot', {}), word);
+      expect(ns.links.find((l) => l.ifname === 'kw1')?.up, word).toBe(true);
+      expect(JSON.parse(server.exec(['ip', '-n', word, '-j', 'link', 'show', 'kw1']))[0].ifname).toBe('kw1');
+      await c.call('netns.delete', { name: word });
+    }
+    expect(server.exec(['ip', 'netns', 'list'])).not.toMatch(/^(exec|list|help)\b/m);
+  }, 120_000);
+
+  it('makes and removes exactly the bridge named, for every ip keyword', async () => {
+    const c = helper.client;
+    for (const word of IFNAME_KEYWORDS) await c.call('bridge.create', { name: word });
+    const links = JSON.parse(server.exec(['ip', '-j', '-d', 'link', 'show', 'type', 'bridge'])) as { ifname: string }[];
+    expect(links.map((l) => l.ifname).sort()).toEqual([...IFNAME_KEYWORDS].sort());
+    for (const word of IFNAME_KEYWORDS) await c.call('link.delete', { ifname: word });
+    expect(JSON.parse(server.exec(['ip', '-j', 'link', 'show', 'type', 'bridge']))).toEqual([]);
+  }, 60_000);
+
+  it('shows /run/netns names made on the server as they are, reads them, acts on them by id, and runs nothing', async () => {
+    for (const [i, name] of hostile.entries()) {
+      server.exec(['ip', 'netns', 'add', `src${i}`]);
+      server.exec(['ip', 'link', 'add', `hv${i}`, 'type', 'veth', 'peer', 'name', 'inner0', 'netns', `src${i}`]);
+      server.exec(['touch', `/run/netns/${name}`]);
+      server.exec(['mount', '--bind', `/run/netns/src${i}`, `/run/netns/${name}`]);
+      server.exec(['umount', `/run/netns/src${i}`]);
+      server.exec(['rm', `/run/netns/src${i}`]);
+    }
+    for (let round = 0; round < 2; round++) {
+      const topology = await helper.client.call('snapshot', {});
+      for (const [i, name] of hostile.entries()) {
+        const ns = named(topology, name);
+        expect(ns.nameNeedsId, JSON.stringify(name)).toBe(true);
+        expect(ns.problem).toBeUndefined();
+        expect(ns.links.map((l) => l.ifname).sort()).toEqual(['inner0', 'lo']);
+        expect(named(topology, null).links.find((l) => l.ifname === `hv${i}`)?.peer?.namespaceId).toBe(ns.id);
+      }
+      expect(ranNothing()).toEqual([]);
+    }
+    const topology = await helper.client.call('snapshot', {});
+    const zz = named(topology, hostile[0] as string);
+    await helper.client.call('link.set', { namespaceId: zz.id, ifname: 'lo', up: true });
+    expect(named(await helper.client.call('snapshot', {}), hostile[0] as string).links.find((l) => l.ifname === 'lo')?.up).toBe(true);
+    await helper.client.call('netns.delete', { namespaceId: zz.id });
+    expect(server.exec(['ip', 'netns', 'list'])).not.toContain('zz sh');
+    const all = named(topology, 'all');
+    expect(await rejection(helper.client.call('netns.delete', { namespaceId: all.id }))).toMatchObject({ code: ErrorCode.InvalidRequest });
+    expect(server.exec(['ip', 'netns', 'list'])).toContain('all');
+    expect(ranNothing()).toEqual([]);
   });
 });
 

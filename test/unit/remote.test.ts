@@ -52,7 +52,11 @@ describe('parseDestination', () => {
 describe('remoteCommand', () => {
   /** Runs the line as sshd would, with sh -c, and returns what the program got. */
   const argvThrough = (words: string[]) => {
-    const line = remoteCommand(['sh', '-c', `for a; do printf '%s\\0' "$a"; done; printf '%s' "$NETNS_EXPLORER_HELPER"`, 'sh', ...words], { sudo: false, env: { NETNS_EXPLORER_HELPER: '1' }, endWithChannel: false });
+    const line = remoteCommand(['sh', '-c', `for a; do printf '%s\\0' "$a"; done; printf '%s' "$NETNS_EXPLORER_HELPER"`, 'sh', ...words], {
+      sudo: false,
+      env: { NETNS_EXPLORER_HELPER: '1' },
+      endWithChannel: false,
+    });
     return spawnSync('sh', ['-c', line], { encoding: 'utf8' }).stdout.split('\0');
   };
 
@@ -93,40 +97,45 @@ describe('remoteCommand', () => {
   });
 });
 
+/** The nonce the recordings were made with; the hostile names in them carry marks with another, as a name cannot know the real one. */
+const NONCE = '5eed';
+
 describe('the read script', () => {
-  it('splits answers in order: read, failed with its message, read by path', () => {
-    const answers = splitReadOutput(fixture('read-output.txt'));
+  it('splits answers in order, a hostile name inside one forging nothing', () => {
+    const answers = splitReadOutput(fixture('read-output.txt'), NONCE);
     expect(answers).toHaveLength(4);
-    const [root, red, gone, blue] = answers;
-    if (!root?.ok || !red?.ok || !blue?.ok) throw new Error('expected readings');
+    const [root, red, gone, byPath] = answers;
+    if (!root?.ok || !red?.ok || !byPath?.ok) throw new Error('expected readings');
     expect(parseSnapshotBatch(root.text).links.map((l) => l.ifname)).toEqual(['lo']);
     expect(parseSnapshotBatch(red.text).links.find((l) => l.ifname === 'v-red')?.addresses).toContain('10.7.0.1/24');
-    expect(gone).toEqual({ ok: false, problem: expect.stringMatching(/gone/) });
-    expect(parseSnapshotBatch(blue.text).links.map((l) => l.ifname)).toContain('v-blue');
+    // The name held a start mark, an end mark and an exit status of 0 of its own.
+    expect(gone).toEqual({ ok: false, problem: expect.stringMatching(/^nsenter: cannot open \/run\/netns\/gone[\s\S]*No such file or directory$/) });
+    expect(parseSnapshotBatch(byPath.text).links.map((l) => l.ifname)).toContain('v-blue');
   });
 
   it('drops an answer cut short', () => {
     const text = fixture('read-output.txt');
-    expect(splitReadOutput(text.slice(0, text.lastIndexOf('\x1f')))).toHaveLength(3);
+    expect(splitReadOutput(text.slice(0, text.lastIndexOf(`\x1f${NONCE}`)), NONCE)).toHaveLength(3);
   });
 });
 
 describe('the facts script', () => {
-  it('reads namespaces, processes and mounts from one output', () => {
-    const facts = parseFacts(fixture('facts-output.txt'));
+  it('reads namespaces, processes and mounts from one output, whatever their names hold', () => {
+    const facts = parseFacts(fixture('facts-output.txt'), NONCE);
     if (!facts) throw new Error('no facts');
-    expect(facts.netns.map((f) => f.name.toString()).sort()).toEqual(['blue', 'red']);
-    // Both names are bind mounts of nsfs inodes: the same device as the reader's own namespace.
+    // A name with a newline in it; both are bind mounts of nsfs inodes, the device of the reader's own namespace.
+    expect(facts.netns.map((f) => f.name.toString()).sort()).toEqual(['red', 'two\nlines']);
     expect(facts.netns.every((f) => f.dev === facts.self.dev)).toBe(true);
     expect(facts.byNs.get(String(facts.self.ino))?.length).toBeGreaterThan(0);
     expect(facts.mountinfo).toMatch(/\/run\/netns\/red/);
-    expect(facts.stat.size).toBeGreaterThan(10);
-    expect([...facts.stat.values()].some((s) => s.comm === 'sleep')).toBe(true);
+    // A process named to look like the end of the output ended nothing.
+    expect([...facts.stat.values()].some((s) => s.comm === 'fake\x1eba5eend')).toBe(true);
+    expect(facts.cgroup.size).toBeGreaterThan(10);
   });
 
   it('is null when the output was cut short', () => {
     const text = fixture('facts-output.txt');
-    expect(parseFacts(text.slice(0, text.indexOf('\x1emarked')))).toBeNull();
-    expect(parseSshSockets('\x1etcp\n')).toBeNull();
+    expect(parseFacts(text.slice(0, text.indexOf(`\x1e${NONCE}marked`)), NONCE)).toBeNull();
+    expect(parseSshSockets(`\x1e${NONCE}tcp\n`, NONCE)).toBeNull();
   });
 });

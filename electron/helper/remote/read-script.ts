@@ -4,10 +4,13 @@
 import { namespacedArgv, type NsRef } from '../ip';
 import { shellQuote } from '../../../shared/shell';
 
-/** Starts each answer; an ASCII record separator never appears in ip's JSON or messages. */
-const START = '\x1e';
-/** Ends each answer, followed by ip's exit status. */
-const END = '\x1f';
+/**
+ * Marks are a control character and a nonce chosen per reading: ip's JSON
+ * escapes control characters, but its error messages quote names, and a name
+ * made on the server may hold anything; a mark it cannot guess cannot be forged.
+ */
+const start = (nonce: string) => `\x1e${nonce}\n`;
+const end = (nonce: string) => `\x1f${nonce}`;
 
 export interface ReadItem {
   namespace: NsRef;
@@ -16,11 +19,11 @@ export interface ReadItem {
 }
 
 /** One line per namespace: its queries piped into its own ip, its answer and exit status marked (stderr joins the answer). */
-export function readScript(items: readonly ReadItem[]): string {
+export function readScript(items: readonly ReadItem[], nonce: string): string {
   return items
     .map(({ namespace, lines }) => {
       const ip = shellQuote(namespacedArgv('ip', ['-j', '-d', '-batch', '-'], namespace));
-      return `printf '${START}\\n'; printf '%s\\n' ${shellQuote(lines)} | ${ip} 2>&1; printf '${END}%s\\n' "$?"`;
+      return `printf '\\036%s\\n' ${nonce}; printf '%s\\n' ${shellQuote(lines)} | ${ip} 2>&1; printf '\\037%s%s\\n' ${nonce} "$?"`;
     })
     .join('\n');
 }
@@ -28,13 +31,13 @@ export function readScript(items: readonly ReadItem[]): string {
 export type ReadAnswer = { ok: true; text: string } | { ok: false; problem: string };
 
 /** The answers in the order of the items; one cut short (the channel dropped) is missing. */
-export function splitReadOutput(stdout: string): ReadAnswer[] {
+export function splitReadOutput(stdout: string, nonce: string): ReadAnswer[] {
   const answers: ReadAnswer[] = [];
-  for (const chunk of stdout.split(`${START}\n`).slice(1)) {
-    const end = chunk.lastIndexOf(END);
-    if (end < 0) break;
-    const text = chunk.slice(0, end);
-    const status = Number(chunk.slice(end + 1).trim());
+  for (const chunk of stdout.split(start(nonce)).slice(1)) {
+    const at = chunk.lastIndexOf(end(nonce));
+    if (at < 0) break;
+    const text = chunk.slice(0, at);
+    const status = Number(chunk.slice(at + end(nonce).length).trim());
     answers.push(status === 0 ? { ok: true, text } : { ok: false, problem: text.replace(/^[[{].*$/gm, '').trim() || `ip exited with ${status}` });
   }
   return answers;

@@ -1,24 +1,35 @@
 // A remote machine's /proc and /run/netns, read in one round trip per
 // listing: one shell script prints every fact in marked sections.
+import { randomBytes } from 'node:crypto';
 import type { HostView, NetnsFile } from '../host-view';
 import { NETNS_DIR, sortPids } from '../host-view';
 import type { IpRunner } from '../ip';
 import { HELPER_MARK, parseStat, TOOLS } from '../own-processes';
 
-const MARK = '\x1e';
+/**
+ * Sections start with a control character and a nonce chosen per reading:
+ * process names (anyone may set their own) and /run/netns names may hold any
+ * byte, but cannot forge a mark they cannot guess.
+ */
+const mark = (nonce: string) => `\x1e${nonce}`;
+const sectionFunction = (nonce: string) => `s() { printf '\\036%s%s\\n' ${nonce} "$1"; }`;
 
-/** Globs expand in the shell; each tool runs once for every process. */
-export const FACTS_SCRIPT = [
-  `s() { printf '${MARK}%s\\n' "$1"; }`,
-  `s self; stat -L -c '%d %i' /proc/self/ns/net`,
-  `s net; find /proc/[0-9]*/ns/net -maxdepth 0 -printf '%p %l\\n' 2>/dev/null`,
-  `s mountinfo; cat /proc/self/mountinfo`,
-  `s netns; find ${NETNS_DIR} -mindepth 1 -maxdepth 1 -printf '%D %i %f\\n' 2>/dev/null`,
-  `s stat; cat /proc/[0-9]*/stat 2>/dev/null`,
-  `s cgroup; grep -H '' /proc/[0-9]*/cgroup 2>/dev/null`,
-  `s marked; grep -lz '^${HELPER_MARK}=' /proc/[0-9]*/environ 2>/dev/null`,
-  `s end`,
-].join('\n');
+/** Globs expand in the shell; each tool runs once for every process. Names end with NUL: they may hold newlines. */
+export const factsScript = (nonce: string) =>
+  [
+    sectionFunction(nonce),
+    `s self; stat -L -c '%d %i' /proc/self/ns/net`,
+    `s net; find /proc/[0-9]*/ns/net -maxdepth 0 -printf '%p %l\\n' 2>/dev/null`,
+    `s mountinfo; cat /proc/self/mountinfo`,
+    `s netns; find ${NETNS_DIR} -mindepth 1 -maxdepth 1 -printf '%D %i %f\\0' 2>/dev/null`,
+    `s stat; cat /proc/[0-9]*/stat 2>/dev/null`,
+    `s cgroup; grep -H '' /proc/[0-9]*/cgroup 2>/dev/null`,
+    `s marked; grep -lz '^${HELPER_MARK}=' /proc/[0-9]*/environ 2>/dev/null`,
+    `s end`,
+  ].join('\n');
+
+/** A fresh mark for one script's output. */
+export const randomNonce = () => randomBytes(8).toString('hex');
 
 export interface RemoteFacts {
   self: { dev: number; ino: number };
@@ -34,9 +45,9 @@ export interface RemoteFacts {
 const pidOf = (path: string) => Number(/^\/proc\/(\d+)\//.exec(path)?.[1] ?? NaN);
 
 /** A script's output by section; null when it was cut short (no end mark). */
-function sectionsOf(stdout: string): Map<string, string> | null {
+function sectionsOf(stdout: string, nonce: string): Map<string, string> | null {
   const sections = new Map<string, string>();
-  for (const part of stdout.split(MARK).slice(1)) {
+  for (const part of stdout.split(mark(nonce)).slice(1)) {
     // The last section may end without a newline (execa strips the final one).
     const newline = part.indexOf('\n') < 0 ? part.length : part.indexOf('\n');
     sections.set(part.slice(0, newline), part.slice(newline + 1));
@@ -45,24 +56,25 @@ function sectionsOf(stdout: string): Map<string, string> | null {
 }
 
 /** What the host-mode rails read about sshd: its TCP sockets, and the socket inodes its processes hold. */
-export const SSH_SOCKETS_SCRIPT = [
-  `s() { printf '${MARK}%s\n' "$1"; }`,
-  `s tcp; cat /proc/net/tcp`,
-  `s tcp6; cat /proc/net/tcp6 2>/dev/null`,
-  `s inodes; grep -l '^sshd' /proc/[0-9]*/comm 2>/dev/null | while read -r f; do find "\${f%/comm}/fd" -mindepth 1 -maxdepth 1 -lname 'socket:*' -printf '%l\n' 2>/dev/null; done`,
-  `s end`,
-].join('\n');
+export const sshSocketsScript = (nonce: string) =>
+  [
+    sectionFunction(nonce),
+    `s tcp; cat /proc/net/tcp`,
+    `s tcp6; cat /proc/net/tcp6 2>/dev/null`,
+    `s inodes; grep -l '^sshd' /proc/[0-9]*/comm 2>/dev/null | while read -r f; do find "\${f%/comm}/fd" -mindepth 1 -maxdepth 1 -lname 'socket:*' -printf '%l\n' 2>/dev/null; done`,
+    `s end`,
+  ].join('\n');
 
-export function parseSshSockets(stdout: string): { tcp: string; tcp6: string; inodes: Set<string> } | null {
-  const sections = sectionsOf(stdout);
+export function parseSshSockets(stdout: string, nonce: string): { tcp: string; tcp6: string; inodes: Set<string> } | null {
+  const sections = sectionsOf(stdout, nonce);
   if (!sections) return null;
   const inodes = (sections.get('inodes') ?? '').split('\n').flatMap((l) => /^socket:\[(\d+)\]$/.exec(l)?.[1] ?? []);
   return { tcp: sections.get('tcp') ?? '', tcp6: sections.get('tcp6') ?? '', inodes: new Set(inodes) };
 }
 
 /** Reads the facts script's output; null when it was cut short (no end mark). */
-export function parseFacts(stdout: string): RemoteFacts | null {
-  const sections = sectionsOf(stdout);
+export function parseFacts(stdout: string, nonce: string): RemoteFacts | null {
+  const sections = sectionsOf(stdout, nonce);
   if (!sections) return null;
   const lines = (name: string) => (sections.get(name) ?? '').split('\n').filter(Boolean);
   const [dev = NaN, ino = NaN] = (lines('self')[0] ?? '').split(' ').map(Number);
@@ -72,8 +84,8 @@ export function parseFacts(stdout: string): RemoteFacts | null {
     const id = /net:\[(\d+)\]/.exec(link)?.[1];
     if (id) byNs.set(id, [...(byNs.get(id) ?? []), pidOf(path)]);
   }
-  const netns = lines('netns').flatMap((line) => {
-    const [d, i, ...name] = line.split(' ');
+  const netns = (sections.get('netns') ?? '').split('\0').flatMap((entry) => {
+    const [d, i, ...name] = entry.split(' ');
     return d && i ? [{ name: Buffer.from(name.join(' ')), dev: Number(d), ino: Number(i) }] : [];
   });
   const stat = new Map<number, { comm: string; state: string }>();
@@ -110,8 +122,9 @@ export class RemoteView implements HostView {
   ) {}
 
   async begin(): Promise<void> {
-    const result = await this.ip.run('sh', ['-c', FACTS_SCRIPT], { namespace: null, log: false });
-    const facts = parseFacts(result.stdout);
+    const nonce = randomNonce();
+    const result = await this.ip.run('sh', ['-c', factsScript(nonce)], { namespace: null, log: false });
+    const facts = parseFacts(result.stdout, nonce);
     if (!facts) throw new Error(`reading /proc on ${this.remote} failed: ${result.stderr.trim() || `exit ${result.exitCode}`}`);
     this.facts = facts;
   }
