@@ -152,7 +152,7 @@ export class IpRunner {
     program: string,
     args: readonly string[],
     namespace: NsRef,
-    options: { env?: NodeJS.ProcessEnv; buffer?: boolean; cwd?: string } = {},
+    options: { env?: NodeJS.ProcessEnv; buffer?: boolean; cwd?: string; /** A pseudo-terminal for it on a remote machine (ssh -tt); here the caller makes its own. */ tty?: boolean } = {},
   ): {
     argv: string[];
     process: ResultPromise<{ reject: false; env: NodeJS.ProcessEnv; extendEnv: false; buffer: boolean }>;
@@ -162,7 +162,8 @@ export class IpRunner {
     const argv = namespacedArgv(program, args, namespace);
     const channel = this.remote?.channelNow() ?? null;
     this.counters.spawned++;
-    const real = channel ? channel.argv(argv, { env: { ...REMOTE_ENV, ...options.env }, endWithChannel: true }) : argv;
+    // With a terminal, sshd hangs up the command when the channel closes; without, the server-side guard ends it.
+    const real = channel ? channel.argv(argv, { env: { ...REMOTE_ENV, ...options.env }, endWithChannel: !options.tty, tty: options.tty === true }) : argv;
     // buffer: false for what may run for hours (terminals): read as it comes, kept nowhere.
     const child = execa(real[0] as string, real.slice(1), {
       reject: false,
@@ -173,7 +174,7 @@ export class IpRunner {
     });
     if (channel) void child.finally(() => channel.release());
     const stop = (signal: NodeJS.Signals = 'SIGTERM') => {
-      if (!channel) return void child.kill(signal);
+      if (!channel || options.tty) return void child.kill(channel ? 'SIGTERM' : signal);
       child.stdin?.end();
       // A server that no longer answers: the channel goes with the client.
       setTimeout(() => child.kill('SIGKILL'), REMOTE_STOP_GRACE_MS).unref();

@@ -45,10 +45,7 @@ const UNORDERED: ReadonlySet<MethodName> = new Set([
   'path.explain',
 ]);
 /** What the helper cannot do on a remote machine yet, and what to do instead. */
-const NOT_REMOTE: ReadonlyMap<MethodName, string> = new Map([
-  ['terminal.open', 'open one with ssh and `ip netns exec NAME bash` there.'],
-  ['netns.spawn', 'make a named namespace instead.'],
-] as const);
+const NOT_REMOTE: ReadonlyMap<MethodName, string> = new Map([['netns.spawn', 'make a named namespace instead.']] as const);
 /** Calls that wait their turn but change nothing. */
 const READS: ReadonlySet<MethodName> = new Set(['snapshot', 'ping.start', 'capture.start', 'terminal.open']);
 

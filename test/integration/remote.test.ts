@@ -132,10 +132,28 @@ describe('a remote host over SSH', () => {
     await until('tcpdump to end on the server', () => server.processes('tcpdump').length === 0);
   });
 
-  it('opens no terminal on a remote host yet, and says what to do instead', async () => {
-    const error = await rejection(helper.client.call('terminal.open', { cols: 80, rows: 24 }));
-    expect(error.code).toBe(ErrorCode.NotSupported);
-    expect(error.message).toMatch(/ssh/);
+  it('opens a terminal in a namespace on the server, resizes it, and leaves no shell there when closed', async () => {
+    const c = helper.client;
+    const since = helper.notifications.length;
+    const { terminalId } = await c.call('terminal.open', { namespace: 'netns1', cols: 100, rows: 30 });
+    const out = () =>
+      helper.notifications
+        .slice(since)
+        .filter((n) => n.method === 'terminal.data' && (n.params as { terminalId: string }).terminalId === terminalId)
+        .map((n) => (n.params as { data: string }).data)
+        .join('');
+    await c.call('terminal.write', { terminalId, data: 'echo mark-$((6*7)); ip -br link show veth1; stty size\n' });
+    await until('the shell to answer', () => /mark-42[\s\S]*veth1[\s\S]*30 100/.test(out()));
+    expect(out()).toContain('[netns1]');
+    // The pty's name, which the shell says first, is the helper's and not shown.
+    expect(out()).not.toMatch(/\/dev\/pts\//);
+    await c.call('terminal.resize', { terminalId, cols: 120, rows: 40 });
+    await c.call('terminal.write', { terminalId, data: 'stty size\n' });
+    await until('the new size', () => out().includes('40 120'));
+    expect(server.processes('--norc').length).toBe(1);
+    await c.call('terminal.close', { terminalId });
+    await helper.waitFor('terminal.exit', (e) => e.terminalId === terminalId);
+    await until('the shell to end on the server', () => server.processes('--norc').length === 0);
   });
 
   it('refuses a destination that could be read as an option', async () => {
