@@ -20,6 +20,12 @@ export interface LaunchContext {
 
 export class LaunchError extends Error {}
 
+/** A helper acting on a remote machine over SSH: it runs here as the user, so no pkexec is ever needed. */
+export function remoteHelperLaunch(ssh: { destination: string; configFile: string | null }, ctx: Pick<LaunchContext, 'node' | 'helperScript' | 'env'>): HelperLaunch {
+  const args = [ctx.helperScript, `--ssh=${ssh.destination}`, ...(ssh.configFile ? [`--ssh-config=${ssh.configFile}`] : [])];
+  return { command: ctx.node, args, env: ctx.env };
+}
+
 export function helperLaunch(mode: HelperMode, ctx: LaunchContext): HelperLaunch {
   const base = [ctx.helperScript, `--${mode}`];
   if (mode === 'lab' || ctx.uid === 0) return { command: ctx.node, args: base, env: ctx.env };

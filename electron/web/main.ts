@@ -8,7 +8,8 @@ import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { BRIDGE_LIMITS, type HelperMode } from '../../shared/protocol';
-import { helperLaunch } from '../bridge/launch';
+import { helperLaunch, remoteHelperLaunch } from '../bridge/launch';
+import { parseDestination } from '../../shared/ssh-destination';
 import { RpcRouter } from '../bridge/router';
 import { HelperSupervisor } from '../bridge/supervisor';
 import { userPort } from './port';
@@ -25,19 +26,29 @@ const TYPES: Record<string, string> = {
   '.woff2': 'font/woff2',
   '.map': 'application/json',
 };
-const USAGE = 'Usage: npm run web -- [--lab | --host] [--port=N]   (N: 0 picks a free port; 1–65535 that one; by default your own port, or a free one when it is busy)';
+const USAGE =
+  'Usage: npm run web -- [--lab | --host | --ssh=[USER@]HOST[:PORT] [--ssh-config=FILE]] [--port=N]   (N: 0 picks a free port; 1–65535 that one; by default your own port, or a free one when it is busy)';
 
 interface Flags {
   mode: HelperMode;
   /** null: this user's own port (userPort), or any free one when that is busy. */
   port: number | null;
+  /** A remote machine to act on over SSH (host mode there). */
+  ssh: { destination: string; configFile: string | null } | null;
 }
 
 /** The flags, or a line saying what is wrong with them. */
 export function parseFlags(argv: readonly string[]): Flags | { error: string } {
-  const flags: Flags = { mode: 'lab', port: null };
+  const flags: Flags = { mode: 'lab', port: null, ssh: null };
+  let configFile: string | null = null;
   for (const arg of argv) {
     if (arg === '--lab' || arg === '--host') flags.mode = arg === '--lab' ? 'lab' : 'host';
+    else if (arg.startsWith('--ssh=')) {
+      const parsed = parseDestination(arg.slice('--ssh='.length));
+      if (!parsed.ok) return { error: `--ssh: ${parsed.problem}` };
+      flags.ssh = { destination: arg.slice('--ssh='.length), configFile: null };
+      flags.mode = 'host';
+    } else if (arg.startsWith('--ssh-config=') && arg.length > '--ssh-config='.length) configFile = arg.slice('--ssh-config='.length);
     else if (arg.startsWith('--port=')) {
       const text = arg.slice('--port='.length);
       const port = /^\d{1,5}$/.test(text) ? Number(text) : NaN;
@@ -45,6 +56,8 @@ export function parseFlags(argv: readonly string[]): Flags | { error: string } {
       flags.port = port;
     } else return { error: `unknown argument ${arg}` };
   }
+  if (configFile && !flags.ssh) return { error: '--ssh-config goes with --ssh' };
+  if (flags.ssh) flags.ssh.configFile = configFile;
   return flags;
 }
 
@@ -112,26 +125,20 @@ function main(): void {
     process.stderr.write(`netns-explorer web: ${flags.error}\n${USAGE}\n`);
     process.exit(2);
   }
-  if (flags.mode === 'host') {
+  if (flags.mode === 'host' && !flags.ssh) {
     if (process.geteuid?.() !== 0) {
       process.stderr.write("netns-explorer web: --host changes the machine's real network and needs root; run it as root or use --lab.\n");
       process.exit(4);
     }
     process.stderr.write("netns-explorer web: WARNING: host mode over the web. Anyone with the URL (token included) can change this machine's network as root.\n");
   }
+  if (flags.ssh) process.stderr.write(`netns-explorer web: WARNING: anyone with the URL (token included) can change ${flags.ssh.destination}'s network as root.\n`);
   const token = randomBytes(24).toString('base64url');
+  const launch = { node: process.execPath, helperScript: join(OUT, 'helper', 'helper.mjs'), env: process.env };
   const supervisor = new HelperSupervisor(
     flags.mode,
     // Host mode here was checked to run as root above, so no pkexec is ever needed.
-    helperLaunch(flags.mode, {
-      node: process.execPath,
-      helperScript: join(OUT, 'helper', 'helper.mjs'),
-      uid: process.geteuid?.() ?? 0,
-      pkexec: null,
-      launcher: null,
-      appImage: false,
-      env: process.env,
-    }),
+    flags.ssh ? remoteHelperLaunch(flags.ssh, launch) : helperLaunch(flags.mode, { ...launch, uid: process.geteuid?.() ?? 0, pkexec: null, launcher: null, appImage: false }),
   );
   const router = new RpcRouter(supervisor);
   let hosts = new Set<string>();

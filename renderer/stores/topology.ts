@@ -3,7 +3,7 @@
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef, triggerRef } from 'vue';
 import type { Namespace } from '../../shared/model';
-import type { HelperInfo, HelperStatus, TopologyChange } from '../../shared/protocol';
+import type { HelperConnection, HelperInfo, HelperStatus, TopologyChange } from '../../shared/protocol';
 import { GraphCache } from '../model/graph';
 import { useUi } from './ui';
 
@@ -17,6 +17,8 @@ export const useTopology = defineStore('topology', () => {
   const busy = ref(0);
   const status = ref<HelperStatus>({ state: 'starting', mode: 'lab' });
   const info = ref<HelperInfo | null>(null);
+  /** A remote helper's link to its host (helper.connection); null for this machine. */
+  const connection = ref<HelperConnection | null>(null);
 
   const namespaces = computed(() => [...byIdMap.value.values()]);
   const views = new GraphCache();
@@ -45,5 +47,5 @@ export const useTopology = defineStore('topology', () => {
     if (sel && !map.has(sel.type === 'netns' ? sel.id : sel.namespaceId)) ui.selection = null;
   }
 
-  return { namespaces, graph, root, pristine, loaded, busy, status, info, byId, byName, replaceAll, applyChange };
+  return { namespaces, graph, root, pristine, loaded, busy, status, info, connection, byId, byName, replaceAll, applyChange };
 });

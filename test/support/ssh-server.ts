@@ -21,6 +21,8 @@ export interface SshServer {
   knownHosts: string;
   /** The host key's fingerprint, as ssh-keygen -l prints it. */
   fingerprint: string;
+  /** A process in the client's network namespace (where the helper, the web bridge and the browser run). */
+  clientPid: number;
   /** argv prefix that runs a command in the client's network namespace (where the helper runs). */
   clientWrap: string[];
   /** Runs a command on the server, as root in its namespaces; returns stdout. */
@@ -111,6 +113,7 @@ export async function startSshServer(options: { sudo: 'password' | 'nopasswd' } 
     configFile,
     knownHosts,
     fingerprint,
+    clientPid: holderPid,
     clientWrap: ['nsenter', '-t', String(holderPid), '-n', '--'],
     exec: onServer,
     dropConnections() {

@@ -1,0 +1,51 @@
+// A remote host in the browser: the web bridge runs the helper with --ssh in
+// a namespace of its own, and the page shows the server's namespaces, whose
+// host it names, and says so while the connection is down.
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, screenshot, startWeb, type WebApp } from '../support/web';
+import { startSshServer, type SshServer } from '../support/ssh-server';
+
+let server: SshServer;
+let web: WebApp;
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  server = await startSshServer();
+  server.exec(['ip', 'netns', 'add', 'netns1']);
+  server.exec(['ip', 'link', 'add', 'veth0', 'type', 'veth', 'peer', 'name', 'veth1', 'netns', 'netns1']);
+  web = await startWeb(['--ssh=server', `--ssh-config=${server.configFile}`, '--port=0'], server.clientWrap, { SSH_AUTH_SOCK: '' });
+  browser = await launchChromium(server.clientPid);
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await page.goto(web.url);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await web?.stop();
+  server?.stop();
+});
+
+describe('a remote host in the browser', () => {
+  it("names the host on the mode badge and in the title, and draws the server's namespaces", async () => {
+    await expect.poll(() => page.locator('[data-testid="remote-host"]').textContent()).toBe('on server');
+    expect((await page.locator('[data-testid="mode"]').textContent())?.trim()).toBe('Host');
+    expect(await page.title()).toBe('server — Netns Explorer');
+    await page.locator('[data-testid="netns"][data-ns-name="netns1"]').waitFor();
+    await page.locator('.vue-flow__edge').first().waitFor({ state: 'attached' });
+    // The switch to lab mode belongs to the desktop app on this machine, never to a remote host.
+    expect(await page.locator('[data-action="switch-mode"]').count()).toBe(0);
+    await screenshot(page, 'remote-host');
+  });
+
+  it('says it is reconnecting while the connection is down, and shows changes made meanwhile once back', async () => {
+    server.dropConnections();
+    const banner = page.getByText(/Lost the connection to server; reconnecting/);
+    await banner.waitFor({ timeout: 15_000 });
+    await screenshot(page, 'remote-reconnecting');
+    server.exec(['ip', 'netns', 'add', 'while-away']);
+    await banner.waitFor({ state: 'detached', timeout: 30_000 });
+    await page.locator('[data-testid="netns"][data-ns-name="while-away"]').waitFor({ timeout: 15_000 });
+  });
+});
