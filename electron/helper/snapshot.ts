@@ -281,10 +281,25 @@ export class Snapshotter {
     const open = topology.namespaces.filter((n) => !n.root && n.links.some((l) => l.kind === 'veth' && l.peer === null));
     const todo = open.map((n) => this.cache.get(n.id)).filter((raw): raw is RawNamespace => !!raw && raw.nsids.size === 0 && raw.links.some((l) => l.linkNetnsid !== null));
     if (!todo.length) return topology;
-    await mapLimit(todo, PARALLEL_QUERIES, async (raw) => {
-      const listed = await this.ip.run('ip', ['-j', 'netns', 'list-id'], { namespace: refOf({ ...raw, plain: raw.plain ?? false, path: raw.path ?? null }), log: false });
-      if (listed.exitCode === 0) raw.nsids = parseNsidTable(splitJsonValues(listed.stdout)[0] ?? []);
-    });
+    const refs = todo.map((raw) => refOf({ ...raw, plain: raw.plain ?? false, path: raw.path ?? null }));
+    if (this.view.remote) {
+      // One channel for them all: a round trip each would cost more than the reading.
+      const nonce = randomNonce();
+      const script = readScript(
+        refs.map((namespace) => ({ namespace, lines: ['netns list-id'] })),
+        nonce,
+      );
+      const answers = splitReadOutput((await this.ip.run('sh', ['-c', script], { namespace: null, log: false })).stdout, nonce);
+      for (const [i, raw] of todo.entries()) {
+        const answer = answers[i];
+        if (answer?.ok) raw.nsids = parseNsidTable(splitJsonValues(answer.text)[0] ?? []);
+      }
+    } else {
+      await mapLimit(todo, PARALLEL_QUERIES, async (raw, i) => {
+        const listed = await this.ip.run('ip', ['-j', 'netns', 'list-id'], { namespace: refs[i] as NsRef, log: false });
+        if (listed.exitCode === 0) raw.nsids = parseNsidTable(splitJsonValues(listed.stdout)[0] ?? []);
+      });
+    }
     topology = this.resolved();
     return topology;
   }

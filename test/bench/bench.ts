@@ -10,6 +10,7 @@ import { argvOf, descendantsOf, endReaders, isReader, labExecArgv, PRIVATE_HOST,
 import { connectBridge } from '../support/rpc-socket';
 import { launchChromium, startWeb } from '../support/web';
 import { openLabShell } from '../support/lab-shell';
+import { startSshServer } from '../support/ssh-server';
 
 const run = promisify(execFile);
 const SIZES = [50, 200];
@@ -497,11 +498,71 @@ async function renderer(n: number): Promise<UiFigures> {
   return { n, drawnMs, panFps: pan.fps, dragFps: drag.fps, worstFrameMs: Math.max(pan.worst, drag.worst) };
 }
 
+interface RemoteFigures {
+  n: number;
+  remoteMs: number;
+  localWarmMs: number;
+  localColdMs: number;
+  p50: number;
+  p95: number;
+}
+
+/**
+ * A server's namespaces read over SSH on loopback-like links (a veth between
+ * two private namespaces), against a helper run on the server itself in the
+ * same run; and changes made on the server, until their notification.
+ */
+async function remote(n: number): Promise<RemoteFigures> {
+  log(`remote: ${n} namespaces over SSH…`);
+  const server = await startSshServer();
+  try {
+    server.exec([
+      'sh',
+      '-c',
+      `for i in $(seq 0 ${n - 1}); do ip netns add b$i && ip link add vh$i type veth peer name eth0 netns b$i && ip -n b$i addr add 10.$((i / 250)).$((i % 250)).2/24 dev eth0 && ip -n b$i link set eth0 up && ip link set vh$i up || exit 1; done`,
+    ]);
+    const timed = async (helper: HelperHandle) => {
+      const t = performance.now();
+      await helper.client.call('snapshot', {});
+      return performance.now() - t;
+    };
+    const local = await startHelper(['--host', '--reconcile-ms=0'], {}, server.hostWrap);
+    const localWarm: number[] = [];
+    const localCold: number[] = [];
+    for (let i = 0; i < REPEAT; i++) {
+      endReaders(local.process.pid as number);
+      localCold.push(await timed(local));
+      for (let w = 0; w < 200 && keptMemory(local.process.pid as number).readers < n; w++) await new Promise((r) => setTimeout(r, 50));
+      localWarm.push(await timed(local));
+    }
+    await local.close();
+    const helper = await startHelper(['--ssh=server', `--ssh-config=${server.configFile}`, '--reconcile-ms=0'], { SSH_AUTH_SOCK: '' }, server.clientWrap);
+    const remoteTimes: number[] = [];
+    for (let i = 0; i < REPEAT; i++) remoteTimes.push(await timed(helper));
+    await settle(helper, 500);
+    const latencies: number[] = [];
+    for (let i = 0; i < EVENTS / 2; i++) {
+      const ns = `b${i % n}`;
+      const mtu = 1300 + (i % 2) * 100 + Math.floor(i / n);
+      const since = helper.notifications.length;
+      const arrived = helper.waitFor('topology', (c: TopologyChange) => c.namespaces.some((x) => x.name === ns && x.links.some((l) => l.ifname === 'eth0' && l.mtu === mtu)), 5000, since);
+      const started = performance.now();
+      server.exec(['ip', '-n', ns, 'link', 'set', 'dev', 'eth0', 'mtu', String(mtu)]);
+      await arrived;
+      latencies.push(performance.now() - started);
+    }
+    await helper.close();
+    return { n, remoteMs: median(remoteTimes), localWarmMs: median(localWarm), localColdMs: median(localCold), p50: pct(latencies, 0.5), p95: pct(latencies, 0.95) };
+  } finally {
+    server.stop();
+  }
+}
+
 async function main(): Promise<void> {
   const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${release()}, Node ${process.version}`;
   const engines: EngineFigures[] = [];
   const uis: UiFigures[] = [];
-  // --only=engine,idle,ui runs those parts alone (while working on one); --write needs them all.
+  // --only=engine,idle,scale,ui,remote runs those parts alone (while working on one); --write needs them all.
   const only = process.argv
     .find((a) => a.startsWith('--only='))
     ?.slice(7)
@@ -515,6 +576,7 @@ async function main(): Promise<void> {
   const scales: ScaleFigures[] = [];
   if (runs('scale')) for (const n of SCALE_SIZES) scales.push(await scale(n));
   if (runs('ui')) for (const n of [...SIZES, SCALE_SIZES.at(-1) as number]) uis.push(await renderer(n));
+  const remotes = runs('remote') ? [await remote(50)] : [];
   const date = new Date().toISOString().slice(0, 10);
   const lines = [
     `Measured ${date} on ${machine}.`,
@@ -564,6 +626,13 @@ async function main(): Promise<void> {
     '| namespaces | page load → graph drawn (≤ 1.5 s; ≤ 3 s at 1,000) | panning (≥ 30 fps) | dragging a card (≥ 30 fps) | worst frame |',
     '| --- | --- | --- | --- | --- |',
     ...uis.map((u) => `| ${u.n} | ${ms(u.drawnMs)} | ${u.panFps.toFixed(0)} fps | ${Number.isNaN(u.dragFps) ? 'no card drawn' : `${u.dragFps.toFixed(0)} fps`} | ${ms(u.worstFrameMs)} |`),
+    '',
+    '| namespaces on the server | snapshot over SSH | the same helper run on the server, readers alive | ratio (≤ 2) | run on the server, cold | ratio | change on the server → notification, p50 | p95 (≤ 300 ms) |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...remotes.map(
+      (r) =>
+        `| ${r.n} | ${ms(r.remoteMs)} | ${ms(r.localWarmMs)} | ${(r.remoteMs / r.localWarmMs).toFixed(2)} | ${ms(r.localColdMs)} | ${(r.remoteMs / r.localColdMs).toFixed(2)} | ${ms(r.p50)} | ${ms(r.p95)} |`,
+    ),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   if (process.argv.includes('--write')) {

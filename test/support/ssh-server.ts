@@ -25,6 +25,8 @@ export interface SshServer {
   clientPid: number;
   /** argv prefix that runs a command in the client's network namespace (where the helper runs). */
   clientWrap: string[];
+  /** argv prefix that runs a command on the server as root, in its network and mount namespaces (a local helper there, for comparison). */
+  hostWrap: string[];
   /** Runs a command on the server, as root in its namespaces; returns stdout. */
   exec(argv: string[]): string;
   /** Kills every SSH connection's sshd processes (the network dropped); the listener stays, so the host is back at once. */
@@ -114,6 +116,7 @@ export async function startSshServer(options: { sudo: 'password' | 'nopasswd' } 
     knownHosts,
     fingerprint,
     clientPid: holderPid,
+    hostWrap: ['nsenter', '-t', String(serverPid), '-n', '-m', '--'],
     clientWrap: ['nsenter', '-t', String(holderPid), '-n', '--'],
     exec: onServer,
     dropConnections() {
