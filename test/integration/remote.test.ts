@@ -156,6 +156,14 @@ describe('a remote host over SSH', () => {
     await until('the shell to end on the server', () => server.processes('--norc').length === 0);
   });
 
+  it("keeps the host-mode guard rails, counting the app's own SSH session", async () => {
+    // uplink carries the session the helper itself is connected by.
+    const error = await rejection(helper.client.call('link.set', { ifname: 'uplink', up: false }));
+    expect(error.code).toBe(ErrorCode.RiskRefused);
+    expect(error.message).toMatch(/SSH session from 10\.251\.7\.2/);
+    expect(JSON.parse(server.exec(['ip', '-j', 'link', 'show', 'uplink']))[0].operstate).toBe('UP');
+  });
+
   it('refuses a destination that could be read as an option', async () => {
     const started = startHelper(['--ssh=-oProxyCommand=touch /tmp/x', `--ssh-config=${server.configFile}`], NO_AGENT, server.clientWrap);
     await expect(started).rejects.toThrow(/--ssh: the host must not start with "-"/);
