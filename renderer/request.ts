@@ -3,7 +3,7 @@
 // words, or, for a host-mode call the helper refused as risky (-32004), a
 // confirmation that repeats it with confirmRisk. State is not read back after a
 // call: the helper pushes the change's topology notification before its reply.
-import { ErrorCode, RpcError, type MethodName, type MethodParams, type MethodResult, type RiskErrorData } from '../shared/protocol';
+import { ErrorCode, RpcError, type HostKeyData, type MethodName, type MethodParams, type MethodResult, type RiskErrorData } from '../shared/protocol';
 import { useClient } from './client/current';
 import { describeFailure } from './model/failures';
 import { useTopology } from './stores/topology';
@@ -26,6 +26,10 @@ export async function request<M extends MethodName>(method: M, params: MethodPar
   } finally {
     topology.busy--;
   }
+  if (failed instanceof RpcError && failed.code === ErrorCode.UnknownHostKey) {
+    askHostKey(failed);
+    return undefined;
+  }
   if (options.quiet) return undefined;
   const ui = useUi();
   if (failed instanceof RpcError && failed.code === ErrorCode.RiskRefused && !(params as { confirmRisk?: boolean }).confirmRisk) {
@@ -45,4 +49,26 @@ export async function request<M extends MethodName>(method: M, params: MethodPar
   const plain = failed instanceof RpcError && failed.code === ErrorCode.CommandFailed ? describeFailure(method, params as Record<string, unknown>, kernel, topology.namespaces) : null;
   ui.toast('error', plain ? `${failure}: ${plain}` : failure, kernel);
   return undefined;
+}
+
+/** Whether the host key question is on screen: the first calls all fail the same way, and it is asked once. */
+let askingHostKey = false;
+
+/**
+ * A remote host whose key the user's known hosts lack: show its fingerprint
+ * and ask. Yes restarts the helper with that fingerprint, which adds exactly
+ * that key; the helper's ready status then reads everything afresh.
+ */
+function askHostKey(error: RpcError): void {
+  const data = error.data as Partial<HostKeyData> | undefined;
+  if (askingHostKey || !data?.fingerprint) return;
+  askingHostKey = true;
+  const fingerprint = data.fingerprint;
+  useUi().ask(
+    'Trust this host?',
+    `The host is not in your known hosts yet. Its ${data.keyType ?? ''} key has this fingerprint:\n\n${fingerprint}\n\nCompare it with what \`ssh-keygen -lf /etc/ssh/ssh_host_${(data.keyType ?? 'ed25519').toLowerCase()}_key.pub\` prints on the server. If they match, the key is added to your known hosts and the app connects.`,
+    'Trust and connect',
+    () => void request('app.acceptHostKey', { fingerprint }, 'Could not connect with that key').finally(() => (askingHostKey = false)),
+    () => (askingHostKey = false),
+  );
 }

@@ -79,6 +79,7 @@ export interface MethodResults {
   'path.explain': PathExplanation;
   'sysctl.set': Record<string, never>;
   'app.setMode': { mode: HelperMode };
+  'app.acceptHostKey': Record<string, never>;
 }
 
 /** What path.explain can name as the first thing that stops a packet. */

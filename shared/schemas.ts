@@ -252,6 +252,8 @@ export const helperParamSchemas = {
 /** Methods the host process answers itself (Electron main; the web bridge refuses them). */
 export const appParamSchemas = {
   'app.setMode': z.strictObject({ mode: z.enum(['lab', 'host']) }),
+  /** Trust a remote host's key: ssh-keygen's SHA256 fingerprint, unpadded base64 of 32 bytes. */
+  'app.acceptHostKey': z.strictObject({ fingerprint: z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}$/, 'must be a SHA256 fingerprint as ssh-keygen -l prints it') }),
 } as const;
 
 export const paramSchemas = { ...helperParamSchemas, ...appParamSchemas } as const;

@@ -21,8 +21,8 @@ export interface LaunchContext {
 export class LaunchError extends Error {}
 
 /** A helper acting on a remote machine over SSH: it runs here as the user, so no pkexec is ever needed. */
-export function remoteHelperLaunch(ssh: { destination: string; configFile: string | null }, ctx: Pick<LaunchContext, 'node' | 'helperScript' | 'env'>): HelperLaunch {
-  const args = [ctx.helperScript, `--ssh=${ssh.destination}`, ...(ssh.configFile ? [`--ssh-config=${ssh.configFile}`] : [])];
+export function remoteHelperLaunch(ssh: { destination: string; configFile: string | null; acceptKey?: string }, ctx: Pick<LaunchContext, 'node' | 'helperScript' | 'env'>): HelperLaunch {
+  const args = [ctx.helperScript, `--ssh=${ssh.destination}`, ...(ssh.configFile ? [`--ssh-config=${ssh.configFile}`] : []), ...(ssh.acceptKey ? [`--ssh-accept-key=${ssh.acceptKey}`] : [])];
   return { command: ctx.node, args, env: ctx.env };
 }
 

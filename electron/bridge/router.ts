@@ -1,8 +1,8 @@
 // Lets several clients share one helper: forwards only the protocol's methods,
 // gives each request a helper-side id and routes the reply back, fans
 // notifications out, and fails calls in flight when the helper goes away.
-import { BRIDGE_LIMITS, ErrorCode, type HelperStatus, type RpcErrorBody } from '../../shared/protocol';
-import { isAppMethodName, isMethodName } from '../../shared/schemas';
+import { BRIDGE_LIMITS, ErrorCode, invalidParams, RpcError, type HelperStatus, type RpcErrorBody } from '../../shared/protocol';
+import { checkParams, isAppMethodName, isMethodName, type AppMethodName, type ValidParams } from '../../shared/schemas';
 import type { HelperSupervisor } from './supervisor';
 
 export interface RouterClient {
@@ -20,7 +20,11 @@ export class RpcRouter {
   private readonly clients = new Set<RouterClient>();
   private lastStatus = '';
 
-  constructor(private readonly helper: HelperSupervisor) {
+  constructor(
+    private readonly helper: HelperSupervisor,
+    /** app.* calls this host answers itself (validated here first); without, they are refused. */
+    private readonly appCalls: ((method: AppMethodName, params: ValidParams[AppMethodName]) => Promise<unknown>) | null = null,
+  ) {
     helper.on('message', (text) => this.fromHelper(text));
     helper.on('status', (status) => this.onStatus(status));
   }
@@ -55,6 +59,15 @@ export class RpcRouter {
     }
     if (!isMethodName(message.method)) {
       client.send(reply(id, { code: ErrorCode.MethodNotFound, message: `Method not found: ${String(message.method).slice(0, 100)}` }));
+      return;
+    }
+    if (isAppMethodName(message.method) && this.appCalls) {
+      const checked = checkParams(message.method, message.params);
+      if (!checked.ok) return void client.send(reply(id, invalidParams(checked.issues)));
+      this.appCalls(message.method, checked.value).then(
+        (result) => client.send(JSON.stringify({ jsonrpc: '2.0', id, result })),
+        (error: unknown) => client.send(reply(id, error instanceof RpcError ? error.toJSON() : { code: ErrorCode.Internal, message: String(error) })),
+      );
       return;
     }
     if (isAppMethodName(message.method)) {

@@ -46,7 +46,8 @@ export class HelperHost {
     if (isAppMethodName(method)) {
       const checked = checkParams(method, params);
       if (!checked.ok) throw new RpcError(invalidParams(checked.issues));
-      return this.setMode(checked.value.mode);
+      if (method === 'app.setMode') return this.setMode((checked.value as { mode: HelperMode }).mode);
+      throw new RpcError({ code: ErrorCode.NotSupported, message: 'The desktop app does not connect to remote hosts yet: use npm run web -- --ssh=HOST.' });
     }
     // The router checks the method against the protocol, caps calls in flight and fails them when the helper goes.
     return this.client.call(method as 'snapshot', params as Record<string, never>);

@@ -7,7 +7,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { BRIDGE_LIMITS, type HelperMode } from '../../shared/protocol';
+import { BRIDGE_LIMITS, ErrorCode, RpcError, type HelperMode } from '../../shared/protocol';
+import type { ValidParams } from '../../shared/schemas';
 import { helperLaunch, remoteHelperLaunch } from '../bridge/launch';
 import { parseDestination } from '../../shared/ssh-destination';
 import { RpcRouter } from '../bridge/router';
@@ -140,7 +141,23 @@ function main(): void {
     // Host mode here was checked to run as root above, so no pkexec is ever needed.
     flags.ssh ? remoteHelperLaunch(flags.ssh, launch) : helperLaunch(flags.mode, { ...launch, uid: process.geteuid?.() ?? 0, pkexec: null, launcher: null, appImage: false }),
   );
-  const router = new RpcRouter(supervisor);
+  const ssh = flags.ssh;
+  // The user trusted the host's key: start the helper once with it, which adds exactly that key to their known_hosts.
+  const acceptHostKey = async (fingerprint: string) => {
+    if (!ssh) throw new RpcError({ code: ErrorCode.NotSupported, message: 'This bridge acts on no remote host.' });
+    await supervisor.stop();
+    supervisor.configure('host', remoteHelperLaunch({ ...ssh, acceptKey: fingerprint }, launch));
+    supervisor.start();
+    const status = await supervisor.settled(30_000);
+    // Later restarts need no key: it is known now.
+    supervisor.configure('host', remoteHelperLaunch(ssh, launch));
+    if (status.state !== 'ready') throw new RpcError({ code: ErrorCode.Unavailable, message: `The helper did not start again: ${status.message ?? 'unknown error'}` });
+    return {};
+  };
+  const router = new RpcRouter(supervisor, async (method, params) => {
+    if (method === 'app.acceptHostKey') return acceptHostKey((params as ValidParams['app.acceptHostKey']).fingerprint);
+    throw new RpcError({ code: ErrorCode.NotSupported, message: `${method} is not available here: this host runs in the mode it was started with (restart it with --lab or --host).` });
+  });
   let hosts = new Set<string>();
   let origins = new Set<string>();
 

@@ -49,3 +49,29 @@ describe('a remote host in the browser', () => {
     await page.locator('[data-testid="netns"][data-ns-name="while-away"]').waitFor({ timeout: 15_000 });
   });
 });
+
+describe('a host not in the known hosts', () => {
+  it('shows its fingerprint, and on yes adds that key and connects', async () => {
+    const { readFileSync, writeFileSync } = await import('node:fs');
+    const known = `${server.dir}/known_hosts_e2e`;
+    const config = `${server.dir}/ssh_config_e2e`;
+    writeFileSync(known, '');
+    writeFileSync(config, readFileSync(server.configFile, 'utf8').replaceAll(server.knownHosts, known));
+    const stranger = await startWeb(['--ssh=server', `--ssh-config=${config}`, '--port=0'], server.clientWrap, { SSH_AUTH_SOCK: '' });
+    const tab = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    try {
+      await tab.goto(stranger.url);
+      const body = tab.locator('[data-testid="confirm-body"]');
+      await body.waitFor();
+      expect(await body.textContent()).toContain(server.fingerprint);
+      expect(await tab.locator('[data-testid="netns"][data-ns-name="netns1"]').count()).toBe(0);
+      await screenshot(tab, 'remote-host-key');
+      await tab.getByRole('button', { name: 'Trust and connect' }).click();
+      await tab.locator('[data-testid="netns"][data-ns-name="netns1"]').waitFor({ timeout: 20_000 });
+      expect(readFileSync(known, 'utf8')).toMatch(/^10\.251\.7\.1 ssh-ed25519 /);
+    } finally {
+      await tab.close();
+      await stranger.stop();
+    }
+  });
+});

@@ -4,7 +4,7 @@
 import { execa, type ResultPromise } from 'execa';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { appendFile } from 'node:fs/promises';
+import { appendFile, readFile } from 'node:fs/promises';
 import { ErrorCode, RpcError, type HostKeyData } from '../../../shared/protocol';
 import { destinationLabel, type SshDestination } from '../../../shared/ssh-destination';
 import { remoteCommand } from './remote-command';
@@ -286,7 +286,9 @@ export class SshLink {
         ...(shown ? { data: { fingerprint: shown.fingerprint, keyType: shown.keyType } } : {}),
       });
     }
-    await appendFile(key.knownHosts, `${key.line}\n`, { mode: 0o600 });
+    // Accepted once already (a restart with the same flag): the file stays as it is.
+    const known = await readFile(key.knownHosts, 'utf8').catch(() => '');
+    if (!known.split('\n').includes(key.line)) await appendFile(key.knownHosts, `${known && !known.endsWith('\n') ? '\n' : ''}${key.line}\n`, { mode: 0o600 });
   }
 
   /** The connection went: fail what is in flight (its channels exit), then try again until the host is back. */
