@@ -2,6 +2,7 @@
 // /proc and /run/netns. This machine's view reads the files as it goes; a
 // remote one (remote/remote-view.ts) fetches them all in one round trip.
 import { readdir, readFile, readlink, stat } from 'node:fs/promises';
+import { cpus } from 'node:os';
 import { helperOwned } from './own-processes';
 
 /** A /run/netns entry: its name's bytes and what it points to (an nsfs inode when live). */
@@ -14,6 +15,8 @@ export interface NetnsFile {
 export interface HostView {
   /** "[user@]host" of a remote machine; null for this one. */
   readonly remote: string | null;
+  /** Its processors, as the last listing found them. */
+  cpus(): number;
   /** Called once at the start of each listing; the answers below belong to it. */
   begin(): Promise<void>;
   /** The namespace the helper acts from (the machine's own in host mode). */
@@ -61,6 +64,7 @@ export function sortPids(byNs: Map<string, number[]>): Map<string, number[]> {
 /** This machine, read through /proc as the helper sees it. */
 export const localView: HostView = {
   remote: null,
+  cpus: () => cpus().length,
   async begin() {},
   async selfNamespace() {
     const self = await stat('/proc/self/ns/net');

@@ -21,7 +21,7 @@ import { randomNonce } from './remote/remote-view';
 
 export { mapLimit, NETNS_DIR };
 const PARALLEL_QUERIES = 8;
-/** Channels one remote reading uses at most, of the 8 a connection keeps. */
+/** Channels one remote reading uses at most, of the 8 a connection keeps; fewer on a server with fewer processors (each channel keeps one busy). */
 const SCRIPT_CHANNELS = 4;
 /** Batch processes per full reading; each forks one `ip` per namespace it covers. */
 const PARENTS = Math.max(2, Math.min(4, cpus().length * 2));
@@ -226,8 +226,13 @@ export class Snapshotter {
     return this.entries.get(id);
   }
 
+  /**
+   * What a reading asks. On a remote machine an unnamed namespace's nsid
+   * table comes with it (its veths' peers are found through it): one more
+   * line now costs less than another round trip later.
+   */
   private linesFor(entry: NamespaceEntry): string[] {
-    return entry.root ? ROOT_QUERY_LINES : QUERY_LINES;
+    return entry.root || (this.view.remote && entry.name === null) ? ROOT_QUERY_LINES : QUERY_LINES;
   }
 
   /** Each reader's last answer and what it parsed to: most re-reads (the reconcile's above all) find nothing changed. */
@@ -279,7 +284,9 @@ export class Snapshotter {
   private async resolvedFully(): Promise<Topology> {
     let topology = this.resolved();
     const open = topology.namespaces.filter((n) => !n.root && n.links.some((l) => l.kind === 'veth' && l.peer === null));
-    const todo = open.map((n) => this.cache.get(n.id)).filter((raw): raw is RawNamespace => !!raw && raw.nsids.size === 0 && raw.links.some((l) => l.linkNetnsid !== null));
+    const todo = open
+      .map((n) => this.cache.get(n.id))
+      .filter((raw): raw is RawNamespace => !!raw && raw.nsids.size === 0 && raw.links.some((l) => l.linkNetnsid !== null) && !(this.view.remote && raw.name === null));
     if (!todo.length) return topology;
     const refs = todo.map((raw) => refOf({ ...raw, plain: raw.plain ?? false, path: raw.path ?? null }));
     if (this.view.remote) {
@@ -382,7 +389,7 @@ export class Snapshotter {
    */
   private async readScripted(entries: NamespaceEntry[]): Promise<(RawNamespace | null)[]> {
     const live = entries.filter((e) => !e.stale);
-    const perChannel = Math.max(8, Math.ceil(live.length / SCRIPT_CHANNELS));
+    const perChannel = Math.max(8, Math.ceil(live.length / Math.min(SCRIPT_CHANNELS, this.view.cpus())));
     const chunks = Array.from({ length: Math.ceil(live.length / perChannel) }, (_, i) => live.slice(i * perChannel, (i + 1) * perChannel));
     const read = new Map<string, RawNamespace | null>();
     await Promise.all(

@@ -83,6 +83,10 @@ describe('a remote host over SSH', () => {
     expect(shown(named(snapshot, 'srv-a'))).toEqual(serverAddresses('srv-a'));
     const a0 = named(snapshot, 'srv-a').links.find((l) => l.ifname === 'a0');
     expect(a0?.peer).toEqual({ namespaceId: named(snapshot, 'srv-b').id, ifname: 'b0' });
+    // The far end of the server's uplink is in a namespace without a name (the client's, held by a process): found through that namespace's nsid table.
+    const uplink = named(snapshot, null).links.find((l) => l.ifname === 'uplink');
+    expect(uplink?.peer?.ifname).toBe('eth0');
+    expect(snapshot.namespaces.find((n) => n.id === uplink?.peer?.namespaceId)?.name).toBeNull();
   });
 
   it("does the article's walkthrough on the server, ping included", async () => {

@@ -25,6 +25,7 @@ export const factsScript = (nonce: string) =>
     `s stat; cat /proc/[0-9]*/stat 2>/dev/null`,
     `s cgroup; grep -H '' /proc/[0-9]*/cgroup 2>/dev/null`,
     `s marked; grep -lz '^${HELPER_MARK}=' /proc/[0-9]*/environ 2>/dev/null`,
+    `s cpus; nproc 2>/dev/null`,
     `s end`,
   ].join('\n');
 
@@ -40,6 +41,8 @@ export interface RemoteFacts {
   stat: Map<number, { comm: string; state: string }>;
   cgroup: Map<number, string>;
   marked: Set<number>;
+  /** The server's processors (1 when it does not say). */
+  cpus: number;
 }
 
 const pidOf = (path: string) => Number(/^\/proc\/(\d+)\//.exec(path)?.[1] ?? NaN);
@@ -107,6 +110,7 @@ export function parseFacts(stdout: string, nonce: string): RemoteFacts | null {
     stat,
     cgroup,
     marked: new Set(lines('marked').map(pidOf)),
+    cpus: Math.max(1, Number(lines('cpus')[0]) || 1),
   };
 }
 
@@ -134,6 +138,7 @@ export class RemoteView implements HostView {
     return this.facts;
   }
 
+  cpus = () => this.facts?.cpus ?? 1;
   selfNamespace = async () => this.now.self;
   processesByNamespace = async () => new Map([...this.now.byNs].map(([id, pids]) => [id, [...pids]]));
   mountinfo = async () => this.now.mountinfo;
