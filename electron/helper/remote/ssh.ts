@@ -92,7 +92,7 @@ export class SshLink {
     const missing = sudo.exitCode === 127 || /not found/.test(sudo.stderr);
     const message = missing
       ? `${this.label} logs you in as a user other than root, and has no sudo. Log in as root with a key (root@HOST), or install sudo and let this user run ip, tc, ping, tcpdump and nsenter without a password.`
-      : `sudo on ${this.label} asks for a password, and the helper never sends or stores one. Log in as root with a key (root@HOST), or let this user run the helper's commands without a password: a sudoers line such as "USER ALL=(root) NOPASSWD: /usr/bin/env".`;
+      : `sudo on ${this.label} asks for a password, and the helper never sends or stores one. Log in as root with a key (root@HOST), or let this user run sudo without a password ("USER ALL=(root) NOPASSWD: ALL" in a file under /etc/sudoers.d: the helper runs every command through env, so this is root either way).`;
     this.close();
     throw new RpcError({ code: ErrorCode.SudoNeedsPassword, message, data: { stderr: sudo.stderr.trim() } });
   }
@@ -108,8 +108,13 @@ export class SshLink {
     }
   }
 
+  /**
+   * A channel on a master. Were the master gone, ssh would log in afresh on
+   * its own: ProxyCommand=false (never used through a live master) makes it
+   * fail at once instead, and the drop is handled in one place.
+   */
   private channelArgs(channel: ConnectionChannel, line: string, tty: boolean): string[] {
-    return this.target(['-S', channel.connection.path, '-o', 'ControlMaster=no', '-o', 'BatchMode=yes', '-o', `ConnectTimeout=${CONNECT_TIMEOUT_S}`, tty ? '-tt' : '-T', '-q']).concat(line);
+    return this.target(['-S', channel.connection.path, '-o', 'ControlMaster=no', '-o', 'ProxyCommand=false', '-o', 'BatchMode=yes', tty ? '-tt' : '-T', '-q']).concat(line);
   }
 
   /** A channel for a command that finishes: waits for room (opening another connection when all are full). */
