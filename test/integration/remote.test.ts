@@ -201,7 +201,7 @@ describe("names over SSH, where every command passes through the server's shell"
     expect(links.map((l) => l.ifname).sort()).toEqual([...IFNAME_KEYWORDS].sort());
     for (const word of IFNAME_KEYWORDS) await c.call('link.delete', { ifname: word });
     expect(JSON.parse(server.exec(['ip', '-j', 'link', 'show', 'type', 'bridge']))).toEqual([]);
-  }, 60_000);
+  }, 120_000);
 
   it('shows /run/netns names made on the server as they are, reads them, acts on them by id, and runs nothing', async () => {
     for (const [i, name] of hostile.entries()) {
@@ -266,6 +266,20 @@ describe('a dropped connection', () => {
     expect(error.code).toBe(ErrorCode.Unavailable);
     await helper.waitFor('helper.connection', (s) => s.state === 'connected', 30_000, since);
     expect((await helper.client.call('snapshot', {})).namespaces.length).toBeGreaterThan(1);
+  });
+});
+
+describe('a helper killed outright', () => {
+  it('leaves nothing running on the server', async () => {
+    // The other helper of this file keeps its own monitor there.
+    const monitors = () => server.processes('monitor all-nsid').length;
+    const before = monitors();
+    const doomed = await remoteHelper('server');
+    await doomed.client.call('ping.start', { namespace: 'netns1', target: '10.1.1.2', intervalMs: 200 });
+    await doomed.client.call('capture.start', { namespace: 'netns1', ifname: 'veth1' });
+    await until('the ping, tcpdump and a monitor to run there', () => server.processes('10.1.1.2').length > 0 && server.processes('tcpdump').length > 0 && monitors() > before);
+    doomed.process.kill('SIGKILL');
+    await until('the ping, tcpdump and its monitor to end on the server', () => server.processes('10.1.1.2').length === 0 && server.processes('tcpdump').length === 0 && monitors() === before, 15_000);
   });
 });
 

@@ -177,32 +177,39 @@ export class SshLink {
   private async startMaster(): Promise<Connection> {
     const index = this.connections.length ? Math.max(...this.connections.map((c) => c.index)) + 1 : 0;
     const path = join(this.options.workDir, `ssh-${index}`);
+    // The master ends with the helper however it ends (a parent-death signal): with it go the connection and every command on the server.
     const master = execa(
-      'ssh',
-      this.target([
-        '-M',
-        '-S',
-        path,
-        '-N',
-        '-T',
-        '-o',
-        'ControlPersist=no',
-        '-o',
-        'BatchMode=yes',
-        '-o',
-        'StrictHostKeyChecking=yes',
-        '-o',
-        `ConnectTimeout=${CONNECT_TIMEOUT_S}`,
-        // A dead link is noticed within about 6 s instead of TCP's minutes.
-        '-o',
-        'ServerAliveInterval=2',
-        '-o',
-        'ServerAliveCountMax=3',
-        '-o',
-        'ClearAllForwardings=yes',
-        '-o',
-        'PermitLocalCommand=no',
-      ]),
+      'setpriv',
+      [
+        '--pdeathsig',
+        'TERM',
+        '--',
+        'ssh',
+        ...this.target([
+          '-M',
+          '-S',
+          path,
+          '-N',
+          '-T',
+          '-o',
+          'ControlPersist=no',
+          '-o',
+          'BatchMode=yes',
+          '-o',
+          'StrictHostKeyChecking=yes',
+          '-o',
+          `ConnectTimeout=${CONNECT_TIMEOUT_S}`,
+          // A dead link is noticed within about 6 s instead of TCP's minutes.
+          '-o',
+          'ServerAliveInterval=2',
+          '-o',
+          'ServerAliveCountMax=3',
+          '-o',
+          'ClearAllForwardings=yes',
+          '-o',
+          'PermitLocalCommand=no',
+        ]),
+      ],
       { reject: false, stdin: 'ignore', stdout: 'ignore' },
     );
     const connection: Connection = { index, path, master, alive: false, channels: 0 };
