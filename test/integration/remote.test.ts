@@ -68,6 +68,9 @@ describe('a remote host over SSH', () => {
     server.exec(['ip', 'netns', 'add', 'srv-b']);
     server.exec(['ip', '-n', 'srv-a', 'link', 'add', 'a0', 'type', 'veth', 'peer', 'name', 'b0', 'netns', 'srv-b']);
     server.exec(['ip', '-n', 'srv-a', 'addr', 'add', '10.9.0.1/24', 'dev', 'a0']);
+    // A namespace without a name, held by a process, the way a container's is.
+    const holder = server.exec(['sh', '-c', 'unshare --net sleep 600 >/dev/null 2>&1 & echo $!']).trim();
+    server.exec(['ip', 'link', 'add', 'h-un', 'type', 'veth', 'peer', 'name', 'c-un', 'netns', holder]);
     const snapshot = await helper.client.call('snapshot', {});
     // Unnamed namespaces (those processes hold) are the server's too; ip netns list shows the named.
     const names = snapshot.namespaces.filter((n) => n.name !== null).map((n) => n.name);
@@ -83,10 +86,14 @@ describe('a remote host over SSH', () => {
     expect(shown(named(snapshot, 'srv-a'))).toEqual(serverAddresses('srv-a'));
     const a0 = named(snapshot, 'srv-a').links.find((l) => l.ifname === 'a0');
     expect(a0?.peer).toEqual({ namespaceId: named(snapshot, 'srv-b').id, ifname: 'b0' });
-    // The far end of the server's uplink is in a namespace without a name (the client's, held by a process): found through that namespace's nsid table.
-    const uplink = named(snapshot, null).links.find((l) => l.ifname === 'uplink');
-    expect(uplink?.peer?.ifname).toBe('eth0');
-    expect(snapshot.namespaces.find((n) => n.id === uplink?.peer?.namespaceId)?.name).toBeNull();
+    // Its far end, in the namespace without a name, is found through that namespace's own nsid table.
+    const hun = named(snapshot, null).links.find((l) => l.ifname === 'h-un');
+    expect(hun?.peer?.ifname).toBe('c-un');
+    const unnamed = snapshot.namespaces.find((n) => n.id === hun?.peer?.namespaceId);
+    expect(unnamed?.name).toBeNull();
+    expect(unnamed?.holders?.map((h) => h.command)).toEqual(['sleep']);
+    // The server sees its own processes only: every namespace shown is the server's.
+    expect(snapshot.namespaces.filter((n) => n.name === null && !n.root)).toHaveLength(1);
   });
 
   it("does the article's walkthrough on the server, ping included", async () => {
@@ -258,12 +265,18 @@ describe('a dropped connection', () => {
     expect(snapshot.namespaces.some((n) => n.name === 'while-away')).toBe(true);
   });
 
-  it('fails a call at once while it reconnects', async () => {
+  it('fails calls at once while the host is unreachable, and resumes when it is back', async () => {
     const since = helper.notifications.length;
+    // The host goes away for a while: its link down, then every connection cut.
+    server.exec(['ip', 'link', 'set', 'uplink', 'down']);
     server.dropConnections();
     await helper.waitFor('helper.connection', (s) => s.state === 'reconnecting', 15_000, since);
-    const error = await rejection(helper.client.call('snapshot', {}));
-    expect(error.code).toBe(ErrorCode.Unavailable);
+    for (let i = 0; i < 3; i++) {
+      const error = await rejection(helper.client.call('snapshot', {}));
+      expect(error.code).toBe(ErrorCode.Unavailable);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    server.exec(['ip', 'link', 'set', 'uplink', 'up']);
     await helper.waitFor('helper.connection', (s) => s.state === 'connected', 30_000, since);
     expect((await helper.client.call('snapshot', {})).namespaces.length).toBeGreaterThan(1);
   });

@@ -92,31 +92,36 @@ export async function startSshServer(options: { sudo: 'password' | 'nopasswd' } 
   chmodSync(join(dir, 'sudoers'), 0o440);
   const binds = ['passwd', 'group', 'sudoers'].map((f) => `mount --bind ${dir}/${f} /etc/${f}`).join(' && ');
   const serve = `mkdir -p /run/sshd && ${binds} && exec /usr/sbin/sshd -D -e -f ${dir}/sshd_config`;
-  const [program, ...args] = [...PRIVATE_HOST, 'sh', '-c', serve];
-  const server: ChildProcess = spawn(program as string, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  // A pid namespace of its own too, as a real server has: it sees its processes, not this machine's.
+  const [unshare, ...hostArgs] = PRIVATE_HOST;
+  const args = [...hostArgs.slice(0, hostArgs.indexOf('--')), '--pid', '--fork', '--mount-proc', ...hostArgs.slice(hostArgs.indexOf('--')), 'sh', '-c', serve];
+  const server: ChildProcess = spawn(unshare as string, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let serverLog = '';
   server.stderr?.on('data', (chunk: Buffer) => (serverLog += chunk.toString()));
-  // The host's namespaces are those of the process private-host.mjs runs in (unshare execs it).
-  const serverPid = server.pid as number;
   const holder = spawn('unshare', ['--net', '--', 'sleep', 'infinity'], { stdio: 'ignore' });
   const holderPid = holder.pid as number;
   await until('the namespaces', () => serverLog.includes('Server listening') && readFileSync(`/proc/${holderPid}/cmdline`, 'utf8').startsWith('sleep'));
-  const onServer = (argv: string[]) => execFileSync('nsenter', ['-t', String(serverPid), '-n', '-m', '--', ...argv], { encoding: 'utf8' });
-  onServer(['ip', 'link', 'add', 'uplink', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', String(holderPid)]);
+  // The server's pid 1 (private-host.mjs, unshare's child): its namespaces, its pid numbering are the server's.
+  const serverPid = childrenOf(server.pid as number)[0] as number;
+  const enter = ['nsenter', '-t', String(serverPid), '-n', '-m', '-p', '--'];
+  const onServer = (argv: string[]) => execFileSync(enter[0] as string, [...enter.slice(1), ...argv], { encoding: 'utf8' });
+  // Made from the client's side, whose /proc numbers the server's pid 1 as this machine does.
+  execFileSync('nsenter', ['-t', String(holderPid), '-n', '--', 'ip', 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'uplink', 'netns', String(serverPid)]);
   onServer(['ip', 'addr', 'add', `${SERVER_ADDRESS}/30`, 'dev', 'uplink']);
   onServer(['ip', 'link', 'set', 'uplink', 'up']);
   const onClient = (argv: string[]) => execFileSync('nsenter', ['-t', String(holderPid), '-n', '--', ...argv]);
   onClient(['ip', 'link', 'set', 'lo', 'up']);
   onClient(['ip', 'addr', 'add', `${CLIENT_ADDRESS}/30`, 'dev', 'eth0']);
   onClient(['ip', 'link', 'set', 'eth0', 'up']);
-  const sshdPid = () => childrenOf(serverPid).find((pid) => readFileSync(`/proc/${pid}/comm`, 'utf8').startsWith('sshd'));
+  // The listener comes first among the server's processes; its children are the connections.
+  const sshdPid = () => descendantsOf(serverPid).find((pid) => readFileSync(`/proc/${pid}/comm`, 'utf8').startsWith('sshd'));
   return {
     dir,
     configFile,
     knownHosts,
     fingerprint,
     clientPid: holderPid,
-    hostWrap: ['nsenter', '-t', String(serverPid), '-n', '-m', '--'],
+    hostWrap: enter,
     clientWrap: ['nsenter', '-t', String(holderPid), '-n', '--'],
     exec: onServer,
     dropConnections() {
@@ -141,7 +146,8 @@ export async function startSshServer(options: { sudo: 'password' | 'nopasswd' } 
         .map(Number);
     },
     stop() {
-      for (const pid of descendantsOf(serverPid)) process.kill(pid, 'SIGKILL');
+      // Ending the server's pid 1 ends every process in its pid namespace.
+      process.kill(serverPid, 'SIGKILL');
       server.kill('SIGKILL');
       holder.kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });

@@ -312,12 +312,11 @@ export class SshLink {
     const attempt = async (delay: number) => {
       if (this.closing) return;
       try {
-        this.reconnecting = false;
-        // Opened while marked up again, so the master may start; any failure below marks it down.
+        // Calls keep failing at once while this tries (up to ConnectTimeout); they are not held up by it.
         await this.connection();
+        this.reconnecting = false;
         this.onState({ state: 'connected' });
       } catch {
-        this.reconnecting = true;
         setTimeout(() => void attempt(Math.min(delay * 2, 5_000)), delay);
       }
     };
