@@ -157,7 +157,8 @@ export async function sshSessions(ctx: Context): Promise<HostFacts['sshSessions'
 
 /** Reads the facts: one ip process (links, addresses, every route table) and /proc. */
 export async function readHostFacts(ctx: Context): Promise<HostFacts> {
-  const result = await ctx.ip.check('ip', ['-j', '-batch', '-'], { namespace: null, input: 'address show\nroute show table all\n', log: false });
+  // Side by side: on a remote machine each is a round trip.
+  const [result, sessions] = await Promise.all([ctx.ip.check('ip', ['-j', '-batch', '-'], { namespace: null, input: 'address show\nroute show table all\n', log: false }), sshSessions(ctx)]);
   const [links, routes] = splitJsonValues(result.stdout) as [
     unknown,
     { dst?: string; dev?: string; gateway?: string; table?: string; pref?: string; nexthops?: { dev?: string; gateway?: string }[] }[],
@@ -177,7 +178,7 @@ export async function readHostFacts(ctx: Context): Promise<HostFacts> {
   return {
     links: parseLinks(links ?? []).map((l) => ({ ifname: l.ifname, master: l.master, addresses: l.addresses })),
     defaultRoutes,
-    sshSessions: await sshSessions(ctx),
+    sshSessions: sessions,
   };
 }
 
