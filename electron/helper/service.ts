@@ -46,6 +46,8 @@ const UNORDERED: ReadonlySet<MethodName> = new Set([
 ]);
 /** What the helper cannot do on a remote machine yet, and what to do instead. */
 const NOT_REMOTE: ReadonlyMap<MethodName, string> = new Map([['netns.spawn', 'make a named namespace instead.']] as const);
+/** Calls after which the namespaces must be listed again: they add or remove one. */
+const NAMESPACE_SET_CHANGES: ReadonlySet<MethodName> = new Set(['netns.create', 'netns.delete', 'netns.spawn', 'netns.attach']);
 /** Calls that wait their turn but change nothing. */
 const READS: ReadonlySet<MethodName> = new Set(['snapshot', 'ping.start', 'capture.start', 'terminal.open']);
 
@@ -181,7 +183,8 @@ export class HelperService {
         return await handler(params);
       } finally {
         // Announced before the reply, so the caller's state is current when its call resolves.
-        if (!READS.has(method)) await this.announce(touched);
+        // A remote listing is a round trip: only calls that add or remove namespaces need one.
+        if (!READS.has(method)) await this.announce(touched, !this.ssh || NAMESPACE_SET_CHANGES.has(method));
       }
     });
   };
@@ -211,9 +214,9 @@ export class HelperService {
   }
 
   /** Re-reads what a change touched (everything when that is not known) and publishes the difference. */
-  async announce(places: Where[] | 'all' = 'all'): Promise<void> {
+  async announce(places: Where[] | 'all' = 'all', list = true): Promise<void> {
     try {
-      this.publish(places === 'all' ? await this.ctx.snapshots.take() : await this.ctx.snapshots.refresh(places));
+      this.publish(places === 'all' ? await this.ctx.snapshots.take() : await this.ctx.snapshots.refresh(places, { list }));
     } catch (error) {
       console.error('netns-explorer helper: re-reading the topology failed:', error);
     }
