@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Namespace, Topology } from '../../shared/model';
 import { displayName } from '../../shared/model';
 import { ErrorCode } from '../../shared/protocol';
-import { labExec, labExecArgv, startHelper, type HelperHandle } from '../support/helper';
+import { labExec, labExecArgv, startHelper, terminalOutput, type HelperHandle } from '../support/helper';
 import { hostileNetnsNames, IFNAME_KEYWORDS, NETNS_KEYWORDS } from '../support/hostile-names';
 
 let helper: HelperHandle;
@@ -182,12 +182,7 @@ describe('hostile /run/netns names made outside the app', () => {
       const since = helper.notifications.length;
       const { terminalId } = await helper.client.call('terminal.open', { namespaceId: ns.id, cols: 120, rows: 30 });
       await helper.client.call('terminal.write', { terminalId, data: 'echo mark-$((6*7))\n' });
-      const out = () =>
-        helper.notifications
-          .slice(since)
-          .filter((n) => n.method === 'terminal.data' && (n.params as { terminalId: string }).terminalId === terminalId)
-          .map((n) => (n.params as { data: string }).data)
-          .join('');
+      const out = () => terminalOutput(helper, terminalId, since);
       for (let i = 0; i < 100 && !/mark-42[\s\S]*\]/.test(out()); i++) await new Promise((r) => setTimeout(r, 50));
       expect(out()).toContain(`[${displayName(name)}]`);
       await helper.client.call('terminal.close', { terminalId });

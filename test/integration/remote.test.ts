@@ -6,9 +6,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Namespace, Topology } from '../../shared/model';
 import { ErrorCode } from '../../shared/protocol';
-import { startHelper, type HelperHandle } from '../support/helper';
+import { startHelper, terminalOutput, until, type HelperHandle } from '../support/helper';
 import { hostileNetnsNames, IFNAME_KEYWORDS, NETNS_KEYWORDS } from '../support/hostile-names';
 import { rejection } from '../support/rejection';
+import { walkArticle } from '../support/article';
 import { startSshServer, type SshServer } from '../support/ssh-server';
 
 let server: SshServer;
@@ -29,14 +30,6 @@ afterAll(async () => {
   await helper?.close();
   server?.stop();
 });
-
-async function until(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 const named = (t: Topology, name: string | null): Namespace => {
   const ns = t.namespaces.find((n) => (name === null ? n.root : n.name === name));
@@ -98,13 +91,7 @@ describe('a remote host over SSH', () => {
 
   it("does the article's walkthrough on the server, ping included", async () => {
     const c = helper.client;
-    await c.call('netns.create', { name: 'netns1' });
-    await c.call('veth.create', { name: 'veth0', peerName: 'veth1' });
-    await c.call('link.move', { ifname: 'veth1', to: 'netns1' });
-    await c.call('addr.add', { namespace: 'netns1', ifname: 'veth1', cidr: '10.1.1.1/24' });
-    await c.call('addr.add', { ifname: 'veth0', cidr: '10.1.1.2/24' });
-    await c.call('link.set', { namespace: 'netns1', ifname: 'veth1', up: true });
-    await c.call('link.set', { ifname: 'veth0', up: true });
+    await walkArticle(c);
     // It happened on the server, not here.
     expect(serverAddresses('netns1').veth1).toContain('10.1.1.1/24');
     const { pingId } = await c.call('ping.start', { namespace: 'netns1', target: '10.1.1.2', count: 3, intervalMs: 200 });
@@ -147,12 +134,7 @@ describe('a remote host over SSH', () => {
     const c = helper.client;
     const since = helper.notifications.length;
     const { terminalId } = await c.call('terminal.open', { namespace: 'netns1', cols: 100, rows: 30 });
-    const out = () =>
-      helper.notifications
-        .slice(since)
-        .filter((n) => n.method === 'terminal.data' && (n.params as { terminalId: string }).terminalId === terminalId)
-        .map((n) => (n.params as { data: string }).data)
-        .join('');
+    const out = () => terminalOutput(helper, terminalId, since);
     await c.call('terminal.write', { terminalId, data: 'echo mark-$((6*7)); ip -br link show veth1; stty size\n' });
     await until('the shell to answer', () => /mark-42[\s\S]*veth1[\s\S]*30 100/.test(out()));
     expect(out()).toContain('[netns1]');

@@ -1,7 +1,7 @@
 // A shell inside the lab on a real pseudo-terminal: its commands are outside
 // changes the graph follows, Ctrl+C reaches it, and resizing works.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHelper, type HelperHandle } from '../support/helper';
+import { startHelper, terminalOutput, type HelperHandle } from '../support/helper';
 
 let helper: HelperHandle;
 let terminalId = '';
@@ -17,12 +17,7 @@ afterAll(async () => {
 });
 
 /** Everything the terminal printed from notification index `since` on. */
-const output = (since = 0) =>
-  helper.notifications
-    .slice(since)
-    .filter((n) => n.method === 'terminal.data' && (n.params as { terminalId: string }).terminalId === terminalId)
-    .map((n) => (n.params as { data: string }).data)
-    .join('');
+const output = (since = 0) => terminalOutput(helper, terminalId, since);
 
 async function typeAndWait(text: string, expected: RegExp, timeoutMs = 5000): Promise<string> {
   const since = helper.notifications.length;

@@ -10,6 +10,7 @@ import { BRIDGE_LIMITS, ErrorCode } from '../../shared/protocol';
 import { RpcClient } from '../../shared/rpc-client';
 import { ROOT } from '../support/helper';
 import { startWeb, type WebApp } from '../support/web';
+import { walkArticle } from '../support/article';
 import { userPort } from '../../electron/web/port';
 
 let web: WebApp;
@@ -180,13 +181,7 @@ describe('the web bridge under hostile input', () => {
   it("finishes the article's walkthrough over the same server afterwards", async () => {
     const { client, ws } = await openSocket();
     const done = new Promise<{ received: number }>((resolve) => client.on('ping.done', resolve));
-    await client.call('netns.create', { name: 'netns1' });
-    await client.call('veth.create', { name: 'veth0', peerName: 'veth1' });
-    await client.call('link.move', { ifname: 'veth1', to: 'netns1' });
-    await client.call('addr.add', { namespace: 'netns1', ifname: 'veth1', cidr: '10.1.1.1/24' });
-    await client.call('addr.add', { ifname: 'veth0', cidr: '10.1.1.2/24' });
-    await client.call('link.set', { namespace: 'netns1', ifname: 'veth1', up: true });
-    await client.call('link.set', { ifname: 'veth0', up: true });
+    await walkArticle(client);
     await client.call('ping.start', { target: '10.1.1.1', count: 2, intervalMs: 200 });
     expect((await done).received).toBe(2);
     ws.close();

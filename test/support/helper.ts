@@ -179,3 +179,21 @@ export function pidsInNetns(netns: string): number[] {
     })
     .map(Number);
 }
+
+/** Everything terminal `terminalId` printed, from notification index `since` on. */
+export function terminalOutput(helper: Pick<HelperHandle, 'notifications'>, terminalId: string, since = 0): string {
+  return helper.notifications
+    .slice(since)
+    .filter((n) => n.method === 'terminal.data' && (n.params as { terminalId: string }).terminalId === terminalId)
+    .map((n) => (n.params as { data: string }).data)
+    .join('');
+}
+
+/** Polls `check` until it holds; fails naming `what` after `timeoutMs`. */
+export async function until(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

@@ -7,7 +7,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PRIVATE_HOST, argvOf, childrenOf, descendantsOf } from './helper';
+import { PRIVATE_HOST, argvOf, childrenOf, descendantsOf, until } from './helper';
 
 export const SERVER_ADDRESS = '10.251.7.1';
 const CLIENT_ADDRESS = '10.251.7.2';
@@ -38,14 +38,6 @@ export interface SshServer {
 
 function keygen(path: string): void {
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'netns-explorer-test', '-f', path]);
-}
-
-async function until(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 /** sudo: 'password' asks the tester for one; 'nopasswd' lets them run anything as root. */
