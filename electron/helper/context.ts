@@ -36,19 +36,18 @@ export function existingTarget(ctx: Context, where: Where): NsRef {
   const ref = target(ctx, where);
   if (typeof ref !== 'string') return ref;
   // A remote machine's names are known from the last listing (a stat there would cost a round trip).
-  if (ctx.remote) {
-    if (!ctx.snapshots.current().namespaces.some((n) => n.name === ref))
-      throw new RpcError({ code: ErrorCode.NotFound, message: `There is no network namespace named "${ref}".`, data: { field: 'namespace' } });
-    return ref;
-  }
-  let live: boolean;
-  try {
-    live = statSync(`/run/netns/${ref}`).dev === statSync('/proc/self/ns/net').dev;
-  } catch {
-    live = false;
-  }
+  const live = ctx.remote ? ctx.snapshots.current().namespaces.some((n) => n.name === ref) : isLiveName(ref);
   if (!live) throw new RpcError({ code: ErrorCode.NotFound, message: `There is no network namespace named "${ref}".`, data: { field: 'namespace' } });
   return ref;
+}
+
+/** Whether /run/netns/NAME here is a live namespace (a bind mount of an nsfs inode). */
+function isLiveName(name: string): boolean {
+  try {
+    return statSync(`/run/netns/${name}`).dev === statSync('/proc/self/ns/net').dev;
+  } catch {
+    return false;
+  }
 }
 
 /** The namespace a call's `where` names, in a reading (a name that needs an id never matches by name). */

@@ -16,8 +16,7 @@ import { decodeName, hasRawBytes } from './names';
 import { procSelfPid } from './pids';
 import type { NamespaceReaders } from './readers';
 import { isPlainNetnsName } from '../../shared/schemas';
-import { readScript, splitReadOutput } from './remote/read-script';
-import { randomNonce } from './remote/remote-view';
+import { readRemotely } from './remote/read-script';
 
 export { mapLimit, NETNS_DIR };
 const PARALLEL_QUERIES = 8;
@@ -291,12 +290,10 @@ export class Snapshotter {
     const refs = todo.map((raw) => refOf({ ...raw, plain: raw.plain ?? false, path: raw.path ?? null }));
     if (this.view.remote) {
       // One channel for them all: a round trip each would cost more than the reading.
-      const nonce = randomNonce();
-      const script = readScript(
+      const answers = await readRemotely(
+        this.ip,
         refs.map((namespace) => ({ namespace, lines: ['netns list-id'] })),
-        nonce,
       );
-      const answers = splitReadOutput((await this.ip.run('sh', ['-c', script], { namespace: null, log: false })).stdout, nonce);
       for (const [i, raw] of todo.entries()) {
         const answer = answers[i];
         if (answer?.ok) raw.nsids = parseNsidTable(splitJsonValues(answer.text)[0] ?? []);
@@ -394,14 +391,10 @@ export class Snapshotter {
     const read = new Map<string, RawNamespace | null>();
     await Promise.all(
       chunks.map(async (chunk) => {
-        const nonce = randomNonce();
-        const script = readScript(
+        const answers = await readRemotely(
+          this.ip,
           chunk.map((e) => ({ namespace: refOf(e), lines: this.linesFor(e) })),
-          nonce,
         );
-        const result = await this.ip.run('sh', ['-c', script], { namespace: null, log: false });
-        this.ip.counters.spawned += chunk.length;
-        const answers = splitReadOutput(result.stdout, nonce);
         for (const [i, entry] of chunk.entries()) {
           const answer = answers[i];
           // Cut short: the connection dropped mid-way, and the reconnect reads everything again.

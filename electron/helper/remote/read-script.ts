@@ -1,7 +1,8 @@
 // Reading many namespaces of a remote machine in one channel: a shell script
 // runs one `ip -j -d -batch -` per namespace and marks where each answer ends.
 // Building the script and splitting its output are pure.
-import { namespacedArgv, type NsRef } from '../ip';
+import { namespacedArgv, type IpRunner, type NsRef } from '../ip';
+import { randomNonce } from './remote-view';
 import { shellQuote } from '../../../shared/shell';
 
 /**
@@ -46,4 +47,12 @@ export function splitReadOutput(stdout: string, nonce: string): ReadAnswer[] {
     answers.push(status === 0 ? { ok: true, text } : { ok: false, problem: text.replace(/^[[{].*$/gm, '').trim() || `ip exited with ${status}` });
   }
   return answers;
+}
+
+/** Reads these namespaces on a remote machine in one channel; the answers in their order. */
+export async function readRemotely(ip: IpRunner, items: readonly ReadItem[]): Promise<ReadAnswer[]> {
+  const nonce = randomNonce();
+  const result = await ip.run('sh', ['-c', readScript(items, nonce)], { namespace: null, log: false });
+  ip.counters.spawned += items.length;
+  return splitReadOutput(result.stdout, nonce);
 }
