@@ -8,6 +8,10 @@ import { alreadyDone, callsOf } from '../shared/lesson';
 import type { HelperMode, Impairment, MethodParams } from '../shared/protocol';
 import { cablesOnPath, ownerOfAddress } from './model/graph';
 import { deletionConsequences } from './model/failures';
+import { canonicalDestination } from '../shared/ssh-destination';
+import { hostTabUrl } from './client';
+import { pageHost } from './page-host';
+import { rememberHost } from './recent-hosts';
 import { request } from './request';
 import { terminalInput } from './terminal-input';
 import { useCaptures } from './stores/captures';
@@ -33,6 +37,38 @@ export async function refresh(): Promise<void> {
 export async function loadInfo(): Promise<void> {
   const info = await request('helper.info', {}, 'Could not ask the helper about itself', { quiet: true });
   useTopology().info = info ?? null;
+  // A host goes on the recent list once it answered, so a typo never does.
+  const host = pageHost();
+  if (info?.remote && host) rememberHost(host);
+}
+
+/** Tabs this page opened, by host: asking again brings one forward instead of opening another. */
+const hostTabs = new Map<string, Window>();
+
+/**
+ * Opens a remote host beside this one: the desktop app opens (or raises) its
+ * window; a web page opens a tab, synchronously, so the browser sees the
+ * click that asked for it.
+ */
+export function openHost(destination: string): boolean {
+  const name = canonicalDestination(destination);
+  if (name === null) return false;
+  if (window.netnsExplorer) {
+    void request('app.openHost', { destination: name }, `Could not open ${name}`);
+    return true;
+  }
+  const open = hostTabs.get(name);
+  if (open && !open.closed) {
+    open.focus();
+    return true;
+  }
+  const tab = window.open(hostTabUrl(name), '_blank');
+  if (!tab) {
+    useUi().toast('error', `Could not open a tab for ${name}`, 'The browser blocked it: allow pop-ups for this page, then try again.');
+    return false;
+  }
+  hostTabs.set(name, tab);
+  return true;
 }
 
 export async function createNamespace(name: string): Promise<boolean> {

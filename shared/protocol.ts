@@ -80,6 +80,7 @@ export interface MethodResults {
   'sysctl.set': Record<string, never>;
   'app.setMode': { mode: HelperMode };
   'app.acceptHostKey': Record<string, never>;
+  'app.openHost': Record<string, never>;
 }
 
 /** What path.explain can name as the first thing that stops a packet. */
@@ -224,7 +225,7 @@ export interface HelperStatus {
 
 /** A menu command from the desktop shell, for the renderer to carry out (Electron only). */
 export interface AppAction {
-  action: 'new-netns' | 'new-veth' | 'new-bridge' | 'refresh' | 'fit' | 'switch-mode' | 'open-lesson' | 'open-topology' | 'save-topology' | 'export-png' | 'export-svg';
+  action: 'new-netns' | 'new-veth' | 'new-bridge' | 'refresh' | 'fit' | 'switch-mode' | 'connect-host' | 'open-lesson' | 'open-topology' | 'save-topology' | 'export-png' | 'export-svg';
 }
 
 export interface Notifications {
@@ -317,6 +318,10 @@ export const BRIDGE_LIMITS = {
   maxConnections: 32,
   /** Calls in flight per client (JSON-RPC -32005 beyond). */
   maxInFlight: 64,
+  /** Remote hosts open at once, one helper each (close 1013 beyond). */
+  maxRemoteHosts: 8,
+  /** How long a remote host's helper outlives its last client: a reload must not cost a new connection. */
+  remoteIdleMs: 30_000,
 } as const;
 
 export interface RpcErrorBody {

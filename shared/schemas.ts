@@ -2,6 +2,7 @@
 // anything runs; the renderer uses the same rules to validate forms as you type.
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
+import { destinationSchema } from './ssh-destination';
 
 const SAFE_NAME_CHARS = /^[A-Za-z0-9_.@+-]+$/;
 
@@ -254,6 +255,8 @@ export const appParamSchemas = {
   'app.setMode': z.strictObject({ mode: z.enum(['lab', 'host']) }),
   /** Trust a remote host's key: ssh-keygen's SHA256 fingerprint, unpadded base64 of 32 bytes. */
   'app.acceptHostKey': z.strictObject({ fingerprint: z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}$/, 'must be a SHA256 fingerprint as ssh-keygen -l prints it') }),
+  /** Open a remote host in a window of its own (the desktop app; a web page opens a tab itself). */
+  'app.openHost': z.strictObject({ destination: destinationSchema }),
 } as const;
 
 export const paramSchemas = { ...helperParamSchemas, ...appParamSchemas } as const;

@@ -78,3 +78,19 @@ export function destinationLabel(d: SshDestination, withPort = true): string {
   const host = d.host.includes(':') ? `[${d.host}]` : d.host;
   return `${d.user ? `${d.user}@` : ''}${host}${withPort && d.port !== null ? `:${d.port}` : ''}`;
 }
+
+/** One name per host however it was typed (spaces around it, brackets, the user), or null when it is not one. */
+export function canonicalDestination(text: string): string | null {
+  const parsed = parseDestination(text);
+  return parsed.ok ? destinationLabel(parsed.value) : null;
+}
+
+/** A destination as a field of a call: checked with parseDestination, kept as the user typed it (trimmed). */
+export const destinationSchema = z
+  .string()
+  .max(300, 'the destination is longer than 300 characters')
+  .transform((s) => s.trim())
+  .superRefine((s, ctx) => {
+    const parsed = parseDestination(s);
+    if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.problem });
+  });

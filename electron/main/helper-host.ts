@@ -1,28 +1,40 @@
-// The Electron side of the helper: one supervised helper at a time, in lab or
-// host mode, reached through the same router as the web bridge (one allowlist,
-// the same caps), and the app.* methods the main process answers itself.
+// The Electron side of a helper: one per window, supervised, reached through
+// the same router as the web bridge (one allowlist, the same caps), and the
+// app.* methods the main process answers itself. The first window's helper
+// runs in lab or host mode; a remote host's window has one acting over SSH.
 import { ErrorCode, invalidParams, NOTIFICATION_NAMES, RpcError, type HelperMode, type HelperStatus, type NotificationName } from '../../shared/protocol';
 import { RpcClient } from '../../shared/rpc-client';
-import { checkParams, isAppMethodName } from '../../shared/schemas';
+import { checkParams, isAppMethodName, type ValidParams } from '../../shared/schemas';
 import { helperLaunch, LaunchError, type LaunchContext } from '../bridge/launch';
+import { RemoteHelper, type SshTarget } from '../bridge/remote-helper';
 import { RpcRouter } from '../bridge/router';
 import { HelperSupervisor } from '../bridge/supervisor';
 
 /** How long a host-mode start may take: the password dialog waits for a person. */
 const HOST_START_MS = 120_000;
 
+export interface HelperHostOptions {
+  /** A remote host this window acts on; without, this machine. */
+  remote?: SshTarget;
+  /** Opens (or brings forward) the window of a remote host; the destination is checked already. */
+  openHost?: (destination: string) => void;
+}
+
 export class HelperHost {
   readonly supervisor: HelperSupervisor;
   /** The window's end of the router: raw JSON-RPC lines in, replies and the protocol's notifications out. */
   private readonly client: RpcClient;
+  private readonly remote: RemoteHelper | null;
 
   constructor(
     private readonly ctx: LaunchContext,
     private readonly notify: (name: NotificationName, params: unknown) => void,
     log?: (line: string) => void,
+    private readonly options: HelperHostOptions = {},
   ) {
-    this.supervisor = new HelperSupervisor('lab', helperLaunch('lab', ctx), log);
-    const router = new RpcRouter(this.supervisor);
+    this.remote = options.remote ? new RemoteHelper(options.remote, ctx, log) : null;
+    this.supervisor = this.remote?.supervisor ?? new HelperSupervisor('lab', helperLaunch('lab', ctx), log);
+    const router = this.remote?.router ?? new RpcRouter(this.supervisor);
     let link: { receive(text: string): void } | null = null;
     this.client = new RpcClient((text) => link?.receive(text));
     for (const name of NOTIFICATION_NAMES) this.client.on(name, (params) => this.notify(name, params));
@@ -46,8 +58,14 @@ export class HelperHost {
     if (isAppMethodName(method)) {
       const checked = checkParams(method, params);
       if (!checked.ok) throw new RpcError(invalidParams(checked.issues));
-      if (method === 'app.setMode') return this.setMode((checked.value as { mode: HelperMode }).mode);
-      throw new RpcError({ code: ErrorCode.NotSupported, message: 'The desktop app does not connect to remote hosts yet: use npm run web -- --ssh=HOST.' });
+      if (method === 'app.openHost' && this.options.openHost) {
+        this.options.openHost((checked.value as ValidParams['app.openHost']).destination);
+        return {};
+      }
+      if (method === 'app.setMode' && !this.remote) return this.setMode((checked.value as { mode: HelperMode }).mode);
+      if (method === 'app.acceptHostKey' && this.remote) return this.remote.acceptHostKey((checked.value as ValidParams['app.acceptHostKey']).fingerprint);
+      const why = this.remote ? `this window acts on ${this.remote.ssh.destination}; lab and host mode belong to this machine's window` : 'this window acts on no remote host';
+      throw new RpcError({ code: ErrorCode.NotSupported, message: `${method} is not available here: ${why}.` });
     }
     // The router checks the method against the protocol, caps calls in flight and fails them when the helper goes.
     return this.client.call(method as 'snapshot', params as Record<string, never>);

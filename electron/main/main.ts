@@ -1,9 +1,13 @@
-// The Electron main process: one hardened window showing the renderer from
-// app://, the helper under supervision, and the IPC relay between them.
+// The Electron main process: hardened windows showing the renderer from
+// app://, one helper under supervision per window (this machine's, then one per
+// remote host opened), and the IPC relay between each window and its helper.
 import { join, normalize, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { app, BrowserWindow, dialog, ipcMain, Menu, net, protocol, shell, session } from 'electron';
 import { existsSync } from 'node:fs';
+import { ErrorCode } from '../../shared/protocol';
+import { canonicalDestination } from '../../shared/ssh-destination';
+import type { LaunchContext } from '../bridge/launch';
 import { HelperHost } from './helper-host';
 import { APP_ORIGIN, CALL_CHANNEL, NOTIFY_CHANNEL, relayCall } from './ipc';
 import { menuTemplate } from './menu';
@@ -15,45 +19,47 @@ const HELPER = app.isPackaged ? join(process.resourcesPath, 'helper', 'helper.mj
 
 protocol.registerSchemesAsPrivileged([{ scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
 
-let window: BrowserWindow | null = null;
-
 const LAUNCHER = join(process.resourcesPath, 'netns-explorer-helper');
 const firstExisting = (paths: string[]) => paths.find((p) => existsSync(p)) ?? null;
+/** ssh -F for every remote host: from the command line only, never from a page. */
+const SSH_CONFIG = process.argv.find((arg) => arg.startsWith('--ssh-config='))?.slice('--ssh-config='.length) || null;
 
-const titleFor = (mode: string) => `Netns Explorer — ${mode === 'lab' ? 'Lab (private sandbox)' : 'Host (real network, as root)'}`;
+const LAUNCH: LaunchContext = {
+  node: process.execPath,
+  helperScript: HELPER,
+  uid: process.getuid?.() ?? 1000,
+  pkexec: firstExisting(['/usr/bin/pkexec', '/bin/pkexec']),
+  launcher: app.isPackaged && existsSync(LAUNCHER) ? LAUNCHER : null,
+  appImage: Boolean(process.env.APPIMAGE),
+  // Electron's own binary runs the helper as plain Node (this keeps the runAsNode fuse on; see docs/architecture.md).
+  env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+};
 
-const helper = new HelperHost(
-  {
-    node: process.execPath,
-    helperScript: HELPER,
-    uid: process.getuid?.() ?? 1000,
-    pkexec: firstExisting(['/usr/bin/pkexec', '/bin/pkexec']),
-    launcher: app.isPackaged && existsSync(LAUNCHER) ? LAUNCHER : null,
-    appImage: Boolean(process.env.APPIMAGE),
-    // Electron's own binary runs the helper as plain Node (this keeps the runAsNode fuse on; see docs/architecture.md).
-    env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
-  },
-  (name, params) => {
-    window?.webContents.send(NOTIFY_CHANNEL, name, params);
-    if (name === 'helper.status') window?.setTitle(titleFor((params as { mode: string }).mode));
-  },
-);
+/** A window and the helper it shows: this machine's (remote: null), or a remote host's. */
+interface HostWindow {
+  window: BrowserWindow;
+  helper: HelperHost;
+  remote: string | null;
+}
+/** By webContents id: an IPC call is answered by its own window's helper. */
+const windows = new Map<number, HostWindow>();
 
-function serveRenderer(): void {
-  protocol.handle('app', (request) => {
-    const url = new URL(request.url);
-    const path = normalize(decodeURIComponent(url.pathname === '/' ? '/index.html' : url.pathname));
-    const file = join(RENDERER, path);
-    if (url.host !== 'netns-explorer' || !file.startsWith(RENDERER + sep)) return new Response('Not found', { status: 404 });
-    return net.fetch(pathToFileURL(file).toString());
-  });
+const titleFor = (mode: string, remote: string | null) => (remote ? `${remote} — Netns Explorer` : `Netns Explorer — ${mode === 'lab' ? 'Lab (private sandbox)' : 'Host (real network, as root)'}`);
+
+/** One window per remote host: asking again brings its window forward. */
+function openHost(destination: string): void {
+  const name = canonicalDestination(destination);
+  if (name === null) return;
+  const open = [...windows.values()].find((w) => w.remote === name);
+  if (open) open.window.focus();
+  else openWindow(name);
 }
 
-function createWindow(): void {
-  window = new BrowserWindow({
+function openWindow(remote: string | null): HostWindow {
+  const window = new BrowserWindow({
     width: 1400,
     height: 900,
-    title: titleFor(helper.mode),
+    title: titleFor('lab', remote),
     backgroundColor: '#f4f6f9',
     webPreferences: {
       preload: join(OUT, 'preload', 'preload.cjs'),
@@ -66,14 +72,55 @@ function createWindow(): void {
       disableBlinkFeatures: 'Auxclick',
     },
   });
-  window.webContents.on('will-navigate', (event) => event.preventDefault());
-  window.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  const contents = window.webContents;
+  const helper = new HelperHost(
+    LAUNCH,
+    (name, params) => {
+      if (contents.isDestroyed()) return;
+      contents.send(NOTIFY_CHANNEL, name, params);
+      if (name === 'helper.status') window.setTitle(titleFor((params as { mode: string }).mode, remote));
+    },
+    undefined,
+    { remote: remote === null ? undefined : { destination: remote, configFile: SSH_CONFIG }, openHost },
+  );
+  const entry: HostWindow = { window, helper, remote };
+  const id = contents.id;
+  windows.set(id, entry);
+  contents.on('will-navigate', (event) => event.preventDefault());
+  contents.setWindowOpenHandler(() => ({ action: 'deny' }));
   window.on('page-title-updated', (event) => event.preventDefault());
-  void window.loadURL(`${APP_ORIGIN}/index.html`);
-  window.on('closed', () => (window = null));
+  // A host's helper (and its SSH connection) lives as long as its window.
+  window.on('closed', () => {
+    windows.delete(id);
+    void helper.stop();
+  });
+  helper.start();
+  // The page names its host from the start (title, badge, recent hosts); its calls still go to this window's helper only.
+  void window.loadURL(`${APP_ORIGIN}/index.html${remote === null ? '' : `?host=${encodeURIComponent(remote)}`}`);
+  return entry;
 }
 
-ipcMain.handle(CALL_CHANNEL, (event, method: unknown, params: unknown) => relayCall(event.senderFrame?.url, method, params, helper));
+/** The window the menu acts on. */
+const focused = (): HostWindow | undefined => {
+  const window = BrowserWindow.getFocusedWindow();
+  return window ? windows.get(window.webContents.id) : undefined;
+};
+
+function serveRenderer(): void {
+  protocol.handle('app', (request) => {
+    const url = new URL(request.url);
+    const path = normalize(decodeURIComponent(url.pathname === '/' ? '/index.html' : url.pathname));
+    const file = join(RENDERER, path);
+    if (url.host !== 'netns-explorer' || !file.startsWith(RENDERER + sep)) return new Response('Not found', { status: 404 });
+    return net.fetch(pathToFileURL(file).toString());
+  });
+}
+
+ipcMain.handle(CALL_CHANNEL, (event, method: unknown, params: unknown) => {
+  const entry = windows.get(event.sender.id);
+  if (!entry) return { error: { code: ErrorCode.InvalidRequest, message: 'Refused: the request did not come from an app window.' } };
+  return relayCall(event.senderFrame?.url, method, params, entry.helper);
+});
 
 app.on('web-contents-created', (_event, contents) => {
   contents.on('will-attach-webview', (event) => event.preventDefault());
@@ -86,8 +133,11 @@ void app.whenReady().then(() => {
     Menu.buildFromTemplate(
       menuTemplate(
         {
-          send: (action) => window?.webContents.send(NOTIFY_CHANNEL, 'app.action', { action }),
-          reloadHelper: () => void helper.stop().then(() => helper.supervisor.start(true)),
+          send: (action) => focused()?.window.webContents.send(NOTIFY_CHANNEL, 'app.action', { action }),
+          reloadHelper: () => {
+            const helper = focused()?.helper;
+            void helper?.stop().then(() => helper.supervisor.start(true));
+          },
           openDocs: () => void shell.openExternal('https://www.npmjs.com/package/netns-explorer'),
           about: () => void dialog.showMessageBox({ message: `Netns Explorer ${app.getVersion()}`, detail: 'Network namespaces and veth cables, live.' }),
         },
@@ -95,16 +145,15 @@ void app.whenReady().then(() => {
       ),
     ),
   );
-  helper.start();
-  createWindow();
+  openWindow(null);
 });
 
 app.on('window-all-closed', () => app.quit());
 let quitting = false;
 app.on('will-quit', (event) => {
-  // Quitting ends the helper, and with it the lab.
+  // Quitting ends every helper: the lab, and each remote host's SSH connection.
   if (quitting) return;
   quitting = true;
   event.preventDefault();
-  void helper.stop().then(() => app.exit(0));
+  void Promise.all([...windows.values()].map((w) => w.helper.stop())).then(() => app.exit(0));
 });

@@ -25,6 +25,7 @@ export function menuTemplate(actions: MenuActions, dev: boolean): MenuItemConstr
         { label: 'Export Picture (PNG)…', accelerator: 'CmdOrCtrl+E', click: () => actions.send('export-png') },
         { label: 'Export Picture (SVG)…', click: () => actions.send('export-svg') },
         { type: 'separator' },
+        { label: 'Connect to Host…', accelerator: 'CmdOrCtrl+Shift+O', click: () => actions.send('connect-host') },
         { label: 'Switch Lab / Host Mode…', accelerator: 'CmdOrCtrl+Shift+H', click: () => actions.send('switch-mode') },
         { label: 'Restart the Helper', accelerator: 'CmdOrCtrl+Shift+R', click: () => actions.reloadHelper() },
         { type: 'separator' },

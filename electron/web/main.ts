@@ -8,12 +8,14 @@ import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { BRIDGE_LIMITS, ErrorCode, RpcError, type HelperMode } from '../../shared/protocol';
-import type { ValidParams } from '../../shared/schemas';
-import { helperLaunch, remoteHelperLaunch } from '../bridge/launch';
+import type { AppMethodName } from '../../shared/schemas';
+import { helperLaunch } from '../bridge/launch';
+import { RemoteHelper, type SshTarget } from '../bridge/remote-helper';
 import { parseDestination } from '../../shared/ssh-destination';
 import { RpcRouter } from '../bridge/router';
 import { HelperSupervisor } from '../bridge/supervisor';
 import { userPort } from './port';
+import { RemoteHosts } from './remote-hosts';
 
 const OUT = fileURLToPath(new URL('../', import.meta.url));
 const STATIC_ROOT = join(OUT, 'renderer');
@@ -28,20 +30,21 @@ const TYPES: Record<string, string> = {
   '.map': 'application/json',
 };
 const USAGE =
-  'Usage: npm run web -- [--lab | --host | --ssh=[USER@]HOST[:PORT] [--ssh-config=FILE]] [--port=N]   (N: 0 picks a free port; 1–65535 that one; by default your own port, or a free one when it is busy)';
+  'Usage: npm run web -- [--lab | --host | --ssh=[USER@]HOST[:PORT]] [--ssh-config=FILE] [--port=N]   (N: 0 picks a free port; 1–65535 that one; by default your own port, or a free one when it is busy; --ssh-config applies to every host a tab opens)';
 
 interface Flags {
   mode: HelperMode;
   /** null: this user's own port (userPort), or any free one when that is busy. */
   port: number | null;
-  /** A remote machine to act on over SSH (host mode there). */
-  ssh: { destination: string; configFile: string | null } | null;
+  /** A remote machine the first tab acts on over SSH (host mode there). */
+  ssh: SshTarget | null;
+  /** ssh -F for every remote host, the first and those tabs open. */
+  sshConfig: string | null;
 }
 
 /** The flags, or a line saying what is wrong with them. */
 export function parseFlags(argv: readonly string[]): Flags | { error: string } {
-  const flags: Flags = { mode: 'lab', port: null, ssh: null };
-  let configFile: string | null = null;
+  const flags: Flags = { mode: 'lab', port: null, ssh: null, sshConfig: null };
   for (const arg of argv) {
     if (arg === '--lab' || arg === '--host') flags.mode = arg === '--lab' ? 'lab' : 'host';
     else if (arg.startsWith('--ssh=')) {
@@ -49,7 +52,7 @@ export function parseFlags(argv: readonly string[]): Flags | { error: string } {
       if (!parsed.ok) return { error: `--ssh: ${parsed.problem}` };
       flags.ssh = { destination: arg.slice('--ssh='.length), configFile: null };
       flags.mode = 'host';
-    } else if (arg.startsWith('--ssh-config=') && arg.length > '--ssh-config='.length) configFile = arg.slice('--ssh-config='.length);
+    } else if (arg.startsWith('--ssh-config=') && arg.length > '--ssh-config='.length) flags.sshConfig = arg.slice('--ssh-config='.length);
     else if (arg.startsWith('--port=')) {
       const text = arg.slice('--port='.length);
       const port = /^\d{1,5}$/.test(text) ? Number(text) : NaN;
@@ -57,8 +60,7 @@ export function parseFlags(argv: readonly string[]): Flags | { error: string } {
       flags.port = port;
     } else return { error: `unknown argument ${arg}` };
   }
-  if (configFile && !flags.ssh) return { error: '--ssh-config goes with --ssh' };
-  if (flags.ssh) flags.ssh.configFile = configFile;
+  if (flags.ssh) flags.ssh.configFile = flags.sshConfig;
   return flags;
 }
 
@@ -78,13 +80,13 @@ function originsFor(port: number): Set<string> {
   return new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`]);
 }
 
-/** The request's path and token, or null when its target is not a URL path at all. */
-function target(request: IncomingMessage): { path: string; token: string | null } | null {
+/** The request's path, token and remote host, or null when its target is not a URL path at all. */
+function target(request: IncomingMessage): { path: string; token: string | null; host: string | null } | null {
   const raw = request.url ?? '/';
   if (!raw.startsWith('/')) return null;
   try {
     const url = new URL(raw, 'http://127.0.0.1');
-    return { path: decodeURIComponent(url.pathname), token: url.searchParams.get('token') };
+    return { path: decodeURIComponent(url.pathname), token: url.searchParams.get('token'), host: url.searchParams.get('host') };
   } catch {
     return null;
   }
@@ -115,6 +117,12 @@ async function serveFile(path: string, response: ServerResponse): Promise<void> 
   }
 }
 
+/** The app.* calls of a lab or host-mode bridge: it keeps its mode, and a page opens other hosts in tabs itself. */
+function localAppCall(method: AppMethodName): Promise<never> {
+  const why = method === 'app.setMode' ? 'this bridge runs in the mode it was started with (restart it with --lab or --host)' : 'this bridge acts on no remote host';
+  return Promise.reject(new RpcError({ code: ErrorCode.NotSupported, message: `${method} is not available here: ${why}.` }));
+}
+
 function refuse(response: ServerResponse, status: number, text: string): void {
   if (!response.headersSent) response.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' });
   response.end(`${text}\n`);
@@ -136,28 +144,18 @@ function main(): void {
   if (flags.ssh) process.stderr.write(`netns-explorer web: WARNING: anyone with the URL (token included) can change ${flags.ssh.destination}'s network as root.\n`);
   const token = randomBytes(24).toString('base64url');
   const launch = { node: process.execPath, helperScript: join(OUT, 'helper', 'helper.mjs'), env: process.env };
-  const supervisor = new HelperSupervisor(
-    flags.mode,
+  // The first tab's helper: the mode the bridge was started in, or the host --ssh names.
+  let first: { supervisor: HelperSupervisor; router: RpcRouter };
+  const remotes = new RemoteHosts(launch, flags.sshConfig);
+  if (flags.ssh) {
+    const remote = new RemoteHelper(flags.ssh, launch);
+    remotes.adopt(remote);
+    first = remote;
+  } else {
     // Host mode here was checked to run as root above, so no pkexec is ever needed.
-    flags.ssh ? remoteHelperLaunch(flags.ssh, launch) : helperLaunch(flags.mode, { ...launch, uid: process.geteuid?.() ?? 0, pkexec: null, launcher: null, appImage: false }),
-  );
-  const ssh = flags.ssh;
-  // The user trusted the host's key: start the helper once with it, which adds exactly that key to their known_hosts.
-  const acceptHostKey = async (fingerprint: string) => {
-    if (!ssh) throw new RpcError({ code: ErrorCode.NotSupported, message: 'This bridge acts on no remote host.' });
-    await supervisor.stop();
-    supervisor.configure('host', remoteHelperLaunch({ ...ssh, acceptKey: fingerprint }, launch));
-    supervisor.start();
-    const status = await supervisor.settled(30_000);
-    // Later restarts need no key: it is known now.
-    supervisor.configure('host', remoteHelperLaunch(ssh, launch));
-    if (status.state !== 'ready') throw new RpcError({ code: ErrorCode.Unavailable, message: `The helper did not start again: ${status.message ?? 'unknown error'}` });
-    return {};
-  };
-  const router = new RpcRouter(supervisor, async (method, params) => {
-    if (method === 'app.acceptHostKey') return acceptHostKey((params as ValidParams['app.acceptHostKey']).fingerprint);
-    throw new RpcError({ code: ErrorCode.NotSupported, message: `${method} is not available here: this host runs in the mode it was started with (restart it with --lab or --host).` });
-  });
+    const supervisor = new HelperSupervisor(flags.mode, helperLaunch(flags.mode, { ...launch, uid: process.geteuid?.() ?? 0, pkexec: null, launcher: null, appImage: false }));
+    first = { supervisor, router: new RpcRouter(supervisor, localAppCall) };
+  }
   let hosts = new Set<string>();
   let origins = new Set<string>();
 
@@ -185,19 +183,28 @@ function main(): void {
   });
 
   const sockets = new WebSocketServer({ noServer: true, maxPayload: BRIDGE_LIMITS.maxMessageBytes });
-  const accept = (ws: WebSocket) => {
+  /** A tab's socket, to the first helper or (host=…) to a remote host's, which it then holds open. */
+  const accept = (ws: WebSocket, remoteHost: string | null) => {
     // ws reports protocol errors (oversized: 1009, bad UTF-8: 1007, bad framing: 1002) here and closes the socket itself.
     ws.on('error', () => undefined);
     if (sockets.clients.size > BRIDGE_LIMITS.maxConnections) {
       ws.close(1013, `too many connections: at most ${BRIDGE_LIMITS.maxConnections}`);
       return;
     }
-    const link = router.attach({ send: (text) => ws.readyState === ws.OPEN && ws.send(text) });
+    const lease = remoteHost === null ? { router: first.router, release: () => undefined } : remotes.lease(remoteHost);
+    if ('refused' in lease) {
+      ws.close(1013, lease.refused.slice(0, 120));
+      return;
+    }
+    const link = lease.router.attach({ send: (text) => ws.readyState === ws.OPEN && ws.send(text) });
     ws.on('message', (data, isBinary) => {
       if (isBinary) ws.close(1003, 'text frames only');
       else link.receive(data.toString());
     });
-    ws.on('close', () => link.detach());
+    ws.on('close', () => {
+      link.detach();
+      lease.release();
+    });
   };
   server.on('upgrade', (request, socket, head) => {
     socket.on('error', () => undefined);
@@ -208,13 +215,18 @@ function main(): void {
         socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
         return;
       }
-      sockets.handleUpgrade(request, socket, head, accept);
+      // The page checks a host before it connects: one that fails here came from elsewhere.
+      if (where.host !== null && !parseDestination(where.host).ok) {
+        socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+        return;
+      }
+      sockets.handleUpgrade(request, socket, head, (ws) => accept(ws, where.host));
     } catch {
       socket.destroy();
     }
   });
 
-  supervisor.start();
+  first.supervisor.start();
   const wanted = flags.port ?? userPort(process.getuid?.() ?? 0);
   server.on('error', (error: NodeJS.ErrnoException) => {
     if (flags.port === null && error.code === 'EADDRINUSE') {
@@ -224,7 +236,7 @@ function main(): void {
       return;
     }
     process.stderr.write(`netns-explorer web: cannot listen on 127.0.0.1:${wanted}: ${error.code === 'EADDRINUSE' ? 'the port is in use' : error.message}\n`);
-    void supervisor.stop().then(() => process.exit(1));
+    void Promise.all([first.supervisor.stop(), remotes.stopAll()]).then(() => process.exit(1));
   });
   server.on('listening', () => {
     const address = server.address();
@@ -238,7 +250,7 @@ function main(): void {
   const shutdown = async () => {
     server.close();
     for (const client of sockets.clients) client.terminate();
-    await supervisor.stop();
+    await Promise.all([first.supervisor.stop(), remotes.stopAll()]);
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown());

@@ -1,5 +1,7 @@
 // Picks the transport: Electron's preload bridge when present, else the web bridge.
 import { ErrorCode, RpcError, type Envelope, type MethodName, type MethodParams, type MethodResult, type NetnsClient, type NotificationName, type Notifications } from '../../shared/protocol';
+import { parseDestination } from '../../shared/ssh-destination';
+import { pageHost } from '../page-host';
 import { connectWebSocket } from './websocket';
 
 /** What the Electron preload exposes on window.netnsExplorer. */
@@ -46,11 +48,27 @@ export function bridgeToken(): string {
   return sessionStorage.getItem(TOKEN_KEY) ?? '';
 }
 
+/** The address of a tab showing a remote host: this page, with the host and this tab's token (which it takes out of its address bar). */
+export function hostTabUrl(destination: string): string {
+  return `${location.pathname}?host=${encodeURIComponent(destination)}&token=${encodeURIComponent(bridgeToken())}`;
+}
+
+/** Why this page cannot reach a helper at all (no token, a host that is none), or null when it can. */
+export function pageRefusal(): string | null {
+  if (window.netnsExplorer) return null;
+  if (!bridgeToken()) return NO_TOKEN_MESSAGE;
+  const host = pageHost();
+  const parsed = host === null ? null : parseDestination(host);
+  return parsed && !parsed.ok ? `This page's address names no host to connect to (${parsed.problem}). Open hosts with Connect to host… instead.` : null;
+}
+
 export function createClient(): NetnsClient {
   if (window.netnsExplorer) return fromPreload(window.netnsExplorer);
+  const refusal = pageRefusal();
+  if (refusal) return refused(refusal);
   const token = bridgeToken();
-  if (!token) return withoutToken();
-  const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/rpc?token=${encodeURIComponent(token)}`;
+  const host = pageHost();
+  const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/rpc?token=${encodeURIComponent(token)}${host === null ? '' : `&host=${encodeURIComponent(host)}`}`;
   const socket = connectWebSocket(url);
   return {
     call: socket.call,
@@ -69,9 +87,8 @@ export function createClient(): NetnsClient {
 /** What a page opened without the bridge's token says. */
 export const NO_TOKEN_MESSAGE = 'This page has no access token. Open the address that npm run web printed when it started (it ends in ?token=…).';
 
-/** A page opened without the bridge's token: says how to get in, and calls nothing. */
-function withoutToken(): NetnsClient {
-  const message = NO_TOKEN_MESSAGE;
+/** A page that cannot reach a helper (no token, a host that is none): says why, and calls nothing. */
+function refused(message: string): NetnsClient {
   return {
     call: () => Promise.reject(new RpcError({ code: ErrorCode.Unavailable, message })),
     on(name, handler) {

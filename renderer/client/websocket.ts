@@ -26,9 +26,11 @@ export function connectWebSocket(url: string): SocketClient {
       for (const text of queue.splice(0)) ws.send(text);
     };
     ws.onmessage = (event) => rpc.receive(String(event.data));
-    ws.onclose = () => {
+    ws.onclose = (event) => {
       rpc.disconnect('the connection to the app closed');
-      for (const handler of connectionHandlers) handler({ state: 'restarting', mode: 'lab', message: 'connection to the app lost; reconnecting' });
+      // The bridge says why it closed a connection it refused (too many hosts, too many connections).
+      const message = event.reason ? `${event.reason}; trying again` : 'connection to the app lost; reconnecting';
+      for (const handler of connectionHandlers) handler({ state: 'restarting', mode: 'lab', message });
       retry = Math.min(retry + 1, 6);
       setTimeout(open, 250 * 2 ** retry);
     };

@@ -2,6 +2,7 @@
 import { defineStore } from 'pinia';
 import { ref, shallowRef, watch } from 'vue';
 import type { XY } from '../model/graph';
+import { pageHost } from '../page-host';
 import { readSetting, writeSetting } from '../settings';
 import { loadTheme, type ThemeChoice } from '../theme';
 
@@ -31,9 +32,12 @@ function loadTextScale(): number {
   return (TEXT_SCALES as readonly number[]).includes(saved) ? saved : 1;
 }
 
+/** Card places are kept per machine: a server's netns1 is not this lab's. */
+const POSITIONS_KEY = pageHost() === null ? 'positions' : `positions@${pageHost()}`;
+
 function loadPositions(): Record<string, XY> {
   try {
-    return JSON.parse(readSetting('positions') ?? '{}') as Record<string, XY>;
+    return JSON.parse(readSetting(POSITIONS_KEY) ?? '{}') as Record<string, XY>;
   } catch {
     return {};
   }
@@ -51,7 +55,7 @@ export const useUi = defineStore('ui', () => {
   const positions = ref<Record<string, XY>>(loadPositions());
   const drag = shallowRef<DragState | null>(null);
   const toasts = ref<Toast[]>([]);
-  const dialog = ref<'netns' | 'veth' | 'bridge' | null>(null);
+  const dialog = ref<'netns' | 'veth' | 'bridge' | 'connect' | null>(null);
   const vethDefaults = ref<{ namespace: string | null } | null>(null);
   const confirm = shallowRef<{ title: string; body: string; action: string; run: () => void; cancel?: () => void } | null>(null);
   const logOpen = ref(true);
@@ -88,7 +92,7 @@ export const useUi = defineStore('ui', () => {
   }
   let nextToast = 1;
 
-  watch(positions, (value) => writeSetting('positions', JSON.stringify(value)), { deep: true });
+  watch(positions, (value) => writeSetting(POSITIONS_KEY, JSON.stringify(value)), { deep: true });
 
   function toast(kind: Toast['kind'], title: string, detail?: string, ms = kind === 'error' ? 9000 : 5000): void {
     const id = nextToast++;

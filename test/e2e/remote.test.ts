@@ -75,3 +75,48 @@ describe('a host not in the known hosts', () => {
     }
   });
 });
+
+describe('connecting to a host from a lab tab', () => {
+  it('opens the host in a tab of its own, remembers it, and brings that tab forward when asked again', async () => {
+    const lab = await startWeb(['--lab', `--ssh-config=${server.configFile}`, '--port=0'], server.clientWrap, { SSH_AUTH_SOCK: '' });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    try {
+      const labTab = await context.newPage();
+      await labTab.goto(lab.url);
+      await expect.poll(() => labTab.locator('[data-testid="mode"]').textContent()).toMatch(/Lab/);
+      await labTab.keyboard.press('h');
+      const field = labTab.locator('[data-field="ssh-destination"]');
+      await field.waitFor();
+      // An option where a host belongs is named as the problem, and nothing opens.
+      await field.fill('-oProxyCommand=touch /tmp/pwned');
+      await field.press('Enter');
+      expect(await labTab.locator('#ssh-destination-error').textContent()).toMatch(/must not start with "-"/);
+      expect(await labTab.locator('[data-action="connect"]').isDisabled()).toBe(true);
+      expect(context.pages()).toHaveLength(1);
+      await field.fill('server');
+      const [hostTab] = await Promise.all([context.waitForEvent('page'), labTab.locator('[data-action="connect"]').click()]);
+      await expect.poll(() => hostTab.locator('[data-testid="remote-host"]').textContent(), { timeout: 20_000 }).toBe('on server');
+      await hostTab.locator('[data-testid="netns"][data-ns-name="netns1"]').waitFor({ timeout: 20_000 });
+      expect(await hostTab.title()).toBe('server — Netns Explorer');
+      // The token left the host tab's address bar; the host stays, so a reload comes back to it.
+      expect(new URL(hostTab.url()).search).toBe('?host=server');
+      // The lab tab still shows its own lab, untouched.
+      expect(await labTab.locator('[data-testid="netns"][data-ns-name="netns1"]').count()).toBe(0);
+
+      await labTab.bringToFront();
+      await labTab.locator('[data-action="connect-host"]').click();
+      const recent = labTab.locator('[data-action="recent-host"][data-host="server"]');
+      await recent.waitFor();
+      await screenshot(labTab, 'connect-host');
+      await recent.click();
+      await expect.poll(() => labTab.locator('[data-field="ssh-destination"]').count()).toBe(0);
+      expect(context.pages()).toHaveLength(2);
+
+      await hostTab.reload();
+      await hostTab.locator('[data-testid="netns"][data-ns-name="netns1"]').waitFor({ timeout: 20_000 });
+    } finally {
+      await context.close();
+      await lab.stop();
+    }
+  }, 90_000);
+});
