@@ -23,7 +23,7 @@ export class RemoteHosts {
   constructor(
     private readonly launch: Pick<LaunchContext, 'node' | 'helperScript' | 'env'>,
     private readonly configFile: string | null,
-    private readonly idleMs: number = BRIDGE_LIMITS.remoteIdleMs,
+    private readonly options: { idleMs?: number; log?: (line: string) => void } = {},
   ) {}
 
   /** The host given on the command line, already started. */
@@ -38,7 +38,9 @@ export class RemoteHosts {
     let entry = this.hosts.get(name);
     if (!entry) {
       if (this.hosts.size >= BRIDGE_LIMITS.maxRemoteHosts) return { refused: `too many hosts open: at most ${BRIDGE_LIMITS.maxRemoteHosts}; close another host's tabs first` };
-      const helper = new RemoteHelper({ destination: name, configFile: this.configFile }, this.launch);
+      // Each host's helper speaks on the bridge's stderr under its name.
+      const log = this.options.log ?? ((line: string) => process.stderr.write(`[${name}] ${line}\n`));
+      const helper = new RemoteHelper({ destination: name, configFile: this.configFile }, this.launch, log);
       helper.supervisor.start();
       entry = { helper, clients: 0, idle: null, pinned: false };
       this.hosts.set(name, entry);
@@ -58,7 +60,7 @@ export class RemoteHosts {
         held.idle = setTimeout(() => {
           this.hosts.delete(name);
           void held.helper.supervisor.stop();
-        }, this.idleMs);
+        }, this.options.idleMs ?? BRIDGE_LIMITS.remoteIdleMs);
       },
     };
   }

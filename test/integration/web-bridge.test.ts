@@ -2,13 +2,14 @@
 // hostile WebSocket frames, borrowed tokens, floods. None of it may take the
 // server down; after all of it, the article's walkthrough still works over it.
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createServer, request } from 'node:http';
 import { connect } from 'node:net';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BRIDGE_LIMITS, ErrorCode } from '../../shared/protocol';
 import { RpcClient } from '../../shared/rpc-client';
-import { ROOT } from '../support/helper';
+import { childrenOf, ROOT } from '../support/helper';
 import { startWeb, type WebApp } from '../support/web';
 import { walkArticle } from '../support/article';
 import { userPort } from '../../electron/web/port';
@@ -61,8 +62,9 @@ interface Socket {
   closed: Promise<number>;
 }
 
-function openSocket(options: { origin?: string; host?: string; token?: string } = {}): Promise<Socket> {
-  const ws = new WebSocket(`ws://127.0.0.1:${port}/rpc?token=${options.token ?? token}`, {
+function openSocket(options: { origin?: string; host?: string; token?: string; remote?: string } = {}): Promise<Socket> {
+  const remote = options.remote === undefined ? '' : `&host=${encodeURIComponent(options.remote)}`;
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/rpc?token=${options.token ?? token}${remote}`, {
     headers: { Origin: options.origin ?? `http://127.0.0.1:${port}`, ...(options.host ? { Host: options.host } : {}) },
   });
   const client = new RpcClient((text) => ws.send(text));
@@ -129,6 +131,18 @@ describe('the web bridge under hostile input', () => {
     await expect(openSocket({ token: '' })).rejects.toThrow(/403/);
     const viaLocalhost = await openSocket({ origin: `http://localhost:${port}`, host: `localhost:${port}` });
     viaLocalhost.ws.close();
+  });
+
+  it('refuses a tab asking for a remote host that is no host (an option, shell words) with 400, starting nothing', async () => {
+    const helpers = childrenOf(web.process.pid as number).length;
+    for (const remote of ['-oProxyCommand=touch /tmp/netns-explorer-pwned', 'server;id', '$(id)', 'a b', '', '[::1']) {
+      await expect(openSocket({ remote }), remote).rejects.toThrow(/400/);
+    }
+    // The token is checked first: without it, not even the host is looked at.
+    await expect(openSocket({ token: 'not-the-token', remote: 'server' })).rejects.toThrow(/403/);
+    expect(childrenOf(web.process.pid as number)).toHaveLength(helpers);
+    expect(existsSync('/tmp/netns-explorer-pwned')).toBe(false);
+    await alive();
   });
 
   it('answers JSON that is not a request with -32600, whatever its type', async () => {

@@ -1,28 +1,17 @@
-// Mode switching in the Electron main process, on real child processes: a
-// stand-in helper, and stand-in pkexecs that refuse the way pkexec does.
+// The Electron main process's helpers, on real child processes: a stand-in
+// helper, and stand-in pkexecs that refuse the way pkexec does. Mode switching
+// in this machine's window; a remote host's window; opening hosts.
 import { chmodSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode, type HelperStatus } from '../../shared/protocol';
-import { HelperHost } from '../../electron/main/helper-host';
+import { HelperHost, type HelperHostOptions } from '../../electron/main/helper-host';
 import { rejection } from '../support/rejection';
+import { standInHelper } from '../support/stand-in-helper';
 
 const dir = mkdtempSync(join(tmpdir(), 'netns-explorer-host-'));
-const helper = join(dir, 'helper.mjs');
-writeFileSync(
-  helper,
-  `import { createInterface } from 'node:readline';
-process.stderr.write('ready (' + process.argv[2] + ')\\n');
-createInterface({ input: process.stdin }).on('line', (line) => {
-  const m = JSON.parse(line);
-  process.stdout.write(JSON.stringify({ jsonrpc: '2.0', method: 'command', params: { argv: [m.method] } }) + '\\n');
-  process.stdout.write(JSON.stringify({ jsonrpc: '2.0', method: 'not.a.notification', params: {} }) + '\\n');
-  process.stdout.write(JSON.stringify({ jsonrpc: '2.0', id: m.id, result: { mode: process.argv[2] } }) + '\\n');
-});
-process.stdin.on('end', () => process.exit(0));
-`,
-);
+const helper = standInHelper();
 function fakePkexec(name: string, exitCode: number): string {
   const path = join(dir, name);
   writeFileSync(path, `#!/bin/sh\nexit ${exitCode}\n`);
@@ -35,7 +24,7 @@ afterEach(async () => {
   await Promise.all(hosts.splice(0).map((h) => h.stop()));
 });
 
-function host(pkexec: string | null, appImage = false): { host: HelperHost; statuses: HelperStatus[]; heard: string[] } {
+function host(pkexec: string | null, appImage = false, options: HelperHostOptions = {}): { host: HelperHost; statuses: HelperStatus[]; heard: string[] } {
   const statuses: HelperStatus[] = [];
   const heard: string[] = [];
   const h = new HelperHost(
@@ -45,6 +34,7 @@ function host(pkexec: string | null, appImage = false): { host: HelperHost; stat
       if (name === 'helper.status') statuses.push(params as HelperStatus);
     },
     () => undefined,
+    options,
   );
   hosts.push(h);
   h.start();
@@ -121,5 +111,48 @@ describe('app.setMode from the renderer', () => {
     expect(existsSync(log)).toBe(false);
     expect(h.supervisor.status).toMatchObject({ state: 'ready', mode: 'lab' });
     expect(statuses.map((s) => `${s.mode}:${s.state}`)).toEqual(['lab:starting', 'lab:ready']);
+  });
+});
+
+describe("a remote host's window", () => {
+  const FINGERPRINT = `SHA256:${'A'.repeat(43)}`;
+
+  it('runs its helper with --ssh, refuses lab and host mode, and trusts a key by restarting once with it', async () => {
+    const { host: h, statuses } = host(null, false, { remote: { destination: 'root@server', configFile: '/tmp/cfg' } });
+    await h.supervisor.settled(5000);
+    expect(await h.call('snapshot', {})).toEqual({ mode: '--ssh=root@server', more: ['--ssh-config=/tmp/cfg'] });
+    const mode = await rejection(h.call('app.setMode', { mode: 'lab' }));
+    expect(mode.code).toBe(ErrorCode.NotSupported);
+    expect(mode.message).toMatch(/acts on root@server/);
+    expect(await h.call('app.acceptHostKey', { fingerprint: FINGERPRINT })).toEqual({});
+    expect(await h.call('snapshot', {})).toEqual({ mode: '--ssh=root@server', more: ['--ssh-config=/tmp/cfg', `--ssh-accept-key=${FINGERPRINT}`] });
+    // The key is known from then on: a later restart goes without it.
+    await h.stop();
+    h.supervisor.start();
+    await h.supervisor.settled(5000);
+    expect(await h.call('snapshot', {})).toEqual({ mode: '--ssh=root@server', more: ['--ssh-config=/tmp/cfg'] });
+    expect(statuses.every((s) => s.mode === 'host')).toBe(true);
+  });
+
+  it("this machine's window has no key to trust", async () => {
+    const { host: h } = host(null);
+    await h.supervisor.settled(5000);
+    expect((await rejection(h.call('app.acceptHostKey', { fingerprint: FINGERPRINT }))).code).toBe(ErrorCode.NotSupported);
+  });
+});
+
+describe('app.openHost', () => {
+  it('hands a checked destination to the main process, and refuses options, shell words and empty hosts before anything opens', async () => {
+    const opened: string[] = [];
+    const { host: h } = host(null, false, { openHost: (destination) => opened.push(destination) });
+    await h.supervisor.settled(5000);
+    for (const destination of ['-oProxyCommand=touch /tmp/x', 'server;id', '$(id)', 'a b', '', 'user@', '[::1', 'server:99999', 'x'.repeat(400)]) {
+      const error = await rejection(h.call('app.openHost', { destination }));
+      expect(error.code, destination).toBe(ErrorCode.InvalidParams);
+      expect(error.data, destination).toMatchObject({ field: 'destination' });
+    }
+    expect(opened).toEqual([]);
+    expect(await h.call('app.openHost', { destination: ' root@server:2222 ' })).toEqual({});
+    expect(opened).toEqual(['root@server:2222']);
   });
 });
