@@ -28,7 +28,7 @@ const label = (ns: Namespace | undefined) => (ns ? namespaceLabel(ns) : 'the nam
 export async function refresh(): Promise<void> {
   const topology = useTopology();
   const first = !topology.loaded;
-  const read = await request('snapshot', first ? { reuse: true } : {}, 'Could not read the topology');
+  const read = await request('snapshot', first ? { reuse: true } : {}, 'Could not read the topology', { quietIfUnavailable: true });
   if (!read) return;
   if (first) performance.mark('netns-snapshot-received');
   topology.replaceAll(read.namespaces);

@@ -12,6 +12,8 @@ import { useUi } from './stores/ui';
 export interface RequestOptions {
   /** Say nothing when it fails (keystrokes to a shell that has just ended). */
   quiet?: boolean;
+  /** Say nothing when the helper cannot be reached: the banner says so already (a read on start or on reconnecting). */
+  quietIfUnavailable?: boolean;
 }
 
 /** Sends one call. Resolves to its result, or undefined when it failed or the user declined. */
@@ -30,7 +32,7 @@ export async function request<M extends MethodName>(method: M, params: MethodPar
     askHostKey(failed);
     return undefined;
   }
-  if (options.quiet) return undefined;
+  if (options.quiet || (options.quietIfUnavailable && failed instanceof RpcError && failed.code === ErrorCode.Unavailable)) return undefined;
   const ui = useUi();
   if (failed instanceof RpcError && failed.code === ErrorCode.RiskRefused && !(params as { confirmRisk?: boolean }).confirmRisk) {
     const data = failed.data as Partial<RiskErrorData> | undefined;

@@ -19,6 +19,8 @@ export class RpcRouter {
   private readonly pending = new Map<number, Pending>();
   private readonly clients = new Set<RouterClient>();
   private lastStatus = '';
+  /** A remote helper's last helper.connection, for clients that attach after it was sent. */
+  private lastConnection: string | null = null;
 
   constructor(
     private readonly helper: HelperSupervisor,
@@ -33,6 +35,7 @@ export class RpcRouter {
     this.clients.add(client);
     this.lastStatus = JSON.stringify(this.helper.status);
     client.send(notification('helper.status', this.helper.status));
+    if (this.lastConnection && this.helper.status.state === 'ready') client.send(this.lastConnection);
     return {
       receive: (text) => this.fromClient(client, text),
       detach: () => {
@@ -114,6 +117,7 @@ export class RpcRouter {
       pending.client.send(JSON.stringify({ ...message, id: pending.id }));
       return;
     }
+    if (message.method === 'helper.connection') this.lastConnection = text;
     if (typeof message.method === 'string') for (const client of this.clients) client.send(text);
   }
 
@@ -125,6 +129,8 @@ export class RpcRouter {
     if (status.state !== 'ready') {
       for (const p of this.pending.values()) p.client.send(reply(p.id, unavailable(status)));
       this.pending.clear();
+      // A new helper says afresh how its connection stands.
+      this.lastConnection = null;
     }
     for (const client of this.clients) client.send(notification('helper.status', status));
   }

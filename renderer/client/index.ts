@@ -1,7 +1,6 @@
 // Picks the transport: Electron's preload bridge when present, else the web bridge.
 import { ErrorCode, RpcError, type Envelope, type MethodName, type MethodParams, type MethodResult, type NetnsClient, type NotificationName, type Notifications } from '../../shared/protocol';
-import { parseDestination } from '../../shared/ssh-destination';
-import { pageHost } from '../page-host';
+import { pageHost, pageHostProblem } from '../page-host';
 import { connectWebSocket } from './websocket';
 
 /** What the Electron preload exposes on window.netnsExplorer. */
@@ -57,9 +56,8 @@ export function hostTabUrl(destination: string): string {
 export function pageRefusal(): string | null {
   if (window.netnsExplorer) return null;
   if (!bridgeToken()) return NO_TOKEN_MESSAGE;
-  const host = pageHost();
-  const parsed = host === null ? null : parseDestination(host);
-  return parsed && !parsed.ok ? `This page's address names no host to connect to (${parsed.problem}). Open hosts with Connect to host… instead.` : null;
+  const problem = pageHostProblem();
+  return problem ? `This page's address names no host to connect to (${problem}). Open hosts with Connect to host… instead.` : null;
 }
 
 export function createClient(): NetnsClient {

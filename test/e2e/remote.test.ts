@@ -114,6 +114,21 @@ describe('connecting to a host from a lab tab', () => {
 
       await hostTab.reload();
       await hostTab.locator('[data-testid="netns"][data-ns-name="netns1"]').waitFor({ timeout: 20_000 });
+      // Back on a connected host: no "connecting" left over.
+      expect(await hostTab.locator('.banner').count()).toBe(0);
+
+      // A host nobody answers for: said in the banner with ssh's reason, once, and no toasts.
+      const token = new URL(lab.url).searchParams.get('token') as string;
+      const away = await context.newPage();
+      await away.goto(`${lab.origin}/?host=10.251.7.99&token=${token}`);
+      await away.getByText(/Cannot reach 10\.251\.7\.99 yet \(ssh: connect to host 10\.251\.7\.99 port 22: .+\); trying again…/).waitFor({ timeout: 20_000 });
+      expect(await away.locator('.toast').count()).toBe(0);
+      await screenshot(away, 'remote-unreachable');
+      // An address whose host is an option: refused before any connection, and not named as a host.
+      const forged = await context.newPage();
+      await forged.goto(`${lab.origin}/?host=${encodeURIComponent('-oProxyCommand=id')}&token=${token}`);
+      await forged.getByText(/This page's address names no host to connect to \(the host must not start with "-"\)/).waitFor();
+      expect(await forged.locator('[data-testid="remote-host"]').count()).toBe(0);
     } finally {
       await context.close();
       await lab.stop();

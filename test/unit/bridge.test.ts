@@ -9,7 +9,7 @@ import { ErrorCode } from '../../shared/protocol';
 import { RpcRouter } from '../../electron/bridge/router';
 import { HelperSupervisor } from '../../electron/bridge/supervisor';
 
-// A stand-in helper: says ready, echoes requests, and dies on "die".
+// A stand-in helper: says ready, echoes requests, says it is connected on helper.info, and dies on netns.delete.
 const ECHO = join(tmpdir(), `netns-explorer-echo-${process.pid}.mjs`);
 writeFileSync(
   ECHO,
@@ -18,6 +18,7 @@ process.stderr.write('ready (echo)\\n');
 createInterface({ input: process.stdin }).on('line', (line) => {
   const m = JSON.parse(line);
   if (m.method === 'netns.delete') process.exit(3);
+  if (m.method === 'helper.info') process.stdout.write(JSON.stringify({ jsonrpc: '2.0', method: 'helper.connection', params: { state: 'connected', remote: 'server' } }) + '\\n');
   process.stdout.write(JSON.stringify({ jsonrpc: '2.0', method: 'command', params: { argv: [m.method] } }) + '\\n');
   process.stdout.write(JSON.stringify({ jsonrpc: '2.0', id: m.id, result: { method: m.method } }) + '\\n');
 });
@@ -83,5 +84,27 @@ describe('RpcRouter over a supervised helper', () => {
     await until(() => statuses.filter((s) => s === 'ready').length === 2);
     expect(statuses).toEqual(['starting', 'ready', 'restarting', 'restarting', 'ready']);
     expect(out.filter((t) => JSON.parse(t).method === 'helper.status').length).toBeGreaterThanOrEqual(4);
+  });
+
+  it("tells a client that attaches later how a remote helper's connection stands, and forgets it when the helper restarts", async () => {
+    const { supervisor, statuses } = start();
+    const router = new RpcRouter(supervisor);
+    const first = router.attach({ send: () => undefined });
+    await until(() => supervisor.status.state === 'ready');
+    first.receive(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'helper.info', params: {} }));
+    const methods = (out: string[]) => out.map((t) => (JSON.parse(t) as { method?: string }).method);
+    const late: string[] = [];
+    await until(() => {
+      late.length = 0;
+      router.attach({ send: (t) => late.push(t) }).detach();
+      return late.length === 2;
+    });
+    expect(methods(late)).toEqual(['helper.status', 'helper.connection']);
+    expect(JSON.parse(late[1] as string).params).toEqual({ state: 'connected', remote: 'server' });
+    first.receive(JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'netns.delete', params: { name: 'x' } }));
+    await until(() => statuses.filter((s) => s === 'ready').length === 2);
+    const afterRestart: string[] = [];
+    router.attach({ send: (t) => afterRestart.push(t) });
+    expect(methods(afterRestart)).toEqual(['helper.status']);
   });
 });

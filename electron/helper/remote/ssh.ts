@@ -257,7 +257,8 @@ export class SshLink {
     }
     const message =
       stderr
-        .split('\n')
+        // ssh ends its lines with \r\n when it has a terminal to write on.
+        .split(/\r?\n/)
         .filter((l) => l && !l.startsWith('Warning: Permanently added'))
         .join('\n') || 'ssh gave up without a message';
     return new RpcError({ code: ErrorCode.Unavailable, message: `Cannot reach ${this.label}: ${message}`, data: { remote: this.label } });
