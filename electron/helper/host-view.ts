@@ -3,7 +3,9 @@
 // remote one (remote/remote-view.ts) fetches them all in one round trip.
 import { readdir, readFile, readlink, stat } from 'node:fs/promises';
 import { cpus } from 'node:os';
+import { localContainerNames } from './name-sources';
 import { helperOwned } from './own-processes';
+import type { ContainerNames } from './runtimes';
 
 /** A /run/netns entry: its name's bytes and what it points to (an nsfs inode when live). */
 export interface NetnsFile {
@@ -30,6 +32,8 @@ export interface HostView {
   cgroup(pid: number): Promise<string>;
   /** Whether a process is a tool some helper runs; null when it is gone. */
   owned(pid: number): Promise<boolean | null>;
+  /** What this machine's container runtimes say about their containers. */
+  readonly names: ContainerNames;
 }
 
 export const NETNS_DIR = '/run/netns';
@@ -108,4 +112,5 @@ export const localView: HostView = {
   comm: async (pid) => (await readText(`/proc/${pid}/comm`)).trim(),
   cgroup: (pid) => readText(`/proc/${pid}/cgroup`),
   owned: helperOwned,
+  names: localContainerNames,
 };

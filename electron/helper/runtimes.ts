@@ -92,8 +92,8 @@ export interface NameSources {
   sockets(runtime: Runtime): string[];
   /** argv of the parent of a process (a container's first process is conmon's child); [] when unreadable. */
   parentArgv(pid: number): Promise<string[]>;
-  /** Runs the podman CLI; its stdout, or null when it is not installed or fails. */
-  podman(args: string[]): Promise<string | null>;
+  /** Runs a runtime's CLI on the machine; its stdout, or null when it is not installed or fails. */
+  cli(program: 'podman' | 'docker', args: string[]): Promise<string | null>;
   /** The directory names in /var/log/pods. */
   kubePodDirs(): Promise<string[]>;
 }
@@ -116,7 +116,7 @@ export class ContainerNames {
   private readonly known = new Map<string, ContainerDetails>();
   private readonly partial = new Map<string, ContainerDetails>();
   private readonly unanswered = new Map<string, { runtime: Runtime; at: number; waitMs: number }>();
-  /** Containers the podman CLI was asked about: once each, since it costs a process. */
+  /** Containers a runtime's CLI was asked about: once each, since it costs a process. */
   private readonly askedCli = new Set<string>();
 
   constructor(
@@ -184,26 +184,33 @@ export class ContainerNames {
       const details = runtime === 'podman' ? await inspectPodmanContainer(socket, containerId) : await inspectContainer(socket, containerId);
       if (details) return { details, complete: true };
     }
-    if (runtime !== 'podman') return { details: null, complete: false };
+    // No socket answered (none here, another user's, a remote machine's): the runtime's CLI, once.
     if (!this.askedCli.has(key)) {
       this.askedCli.add(key);
-      const fromCli = await this.askPodmanCli(containerId);
+      const fromCli = runtime === 'podman' ? await this.askPodmanCli(containerId) : await this.askDockerCli(containerId);
       if (fromCli) return { details: fromCli, complete: true };
     }
+    if (runtime !== 'podman') return { details: null, complete: false };
     const name = conmonName(await this.sources.parentArgv(pid), containerId);
     return { details: name ? { name, image: '' } : null, complete: false };
   }
 
   private async askPodmanCli(containerId: string): Promise<ContainerDetails | null> {
-    const out = await this.sources.podman(['container', 'inspect', '--format', '{{.Name}}\t{{.ImageName}}\t{{.Pod}}', containerId]);
+    const out = await this.sources.cli('podman', ['container', 'inspect', '--format', '{{.Name}}\t{{.ImageName}}\t{{.Pod}}', containerId]);
     const [name, image = '', podId = ''] = (out ?? '').trim().split('\t');
     if (!name) return null;
     const details: ContainerDetails = { name, image };
     if (podId) {
       details.podId = podId;
-      const podName = (await this.sources.podman(['pod', 'inspect', '--format', '{{.Name}}', podId]))?.trim();
+      const podName = (await this.sources.cli('podman', ['pod', 'inspect', '--format', '{{.Name}}', podId]))?.trim();
       if (podName) details.podName = podName;
     }
     return details;
+  }
+
+  private async askDockerCli(containerId: string): Promise<ContainerDetails | null> {
+    const out = await this.sources.cli('docker', ['container', 'inspect', '--format', '{{.Name}}\t{{.Config.Image}}', containerId]);
+    const [name, image = ''] = (out ?? '').trim().split('\t');
+    return name ? { name: name.replace(/^\//, ''), image } : null;
   }
 }

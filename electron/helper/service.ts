@@ -17,7 +17,8 @@ import { findOnPath, IpRunner, nsLabel } from './ip';
 import { TopologyWatcher } from './monitor';
 import { enforceRails, sshSessions } from './guard-rails';
 import { procSelfPid } from './pids';
-import { containerNames, forgetHolders, NETNS_DIR, Snapshotter } from './snapshot';
+import { localContainerNames } from './name-sources';
+import { forgetHolders, NETNS_DIR, Snapshotter } from './snapshot';
 import { NamespaceReaders } from './readers';
 import { ProcessWatcher } from './process-watch';
 import { stat } from 'node:fs/promises';
@@ -271,7 +272,7 @@ export class HelperService {
           forgetHolders(pids);
           this.watcher.relist();
         },
-        () => containerNames.retryDue(),
+        () => localContainerNames.retryDue(),
       );
       await this.processes.start();
     }

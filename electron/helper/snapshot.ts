@@ -9,7 +9,6 @@ import type { IpRunner, NsRef } from './ip';
 import { failedBatchLines, parseNsidTable, splitJsonValues, parseSnapshotBatch, parseSnapshotProcess, QUERY_LINES, ROOT_QUERY_LINES, type NamespaceQuery } from './parse';
 import { holderLabel, parseCgroup, parseNsfsMounts } from './holders';
 import { ContainerNames } from './runtimes';
-import { localNameSources } from './name-sources';
 import { localView, mapLimit, NETNS_DIR, type HostView } from './host-view';
 import { resolveTopology, type RawNamespace } from './peers';
 import { decodeName, hasRawBytes } from './names';
@@ -45,7 +44,6 @@ export interface NamespaceEntry {
 /** Holders listed per namespace; the count says how many there are in all. */
 const HOLDERS_SHOWN = 8;
 
-export const containerNames = new ContainerNames(localNameSources());
 /** The containers the last listing saw, so names of those gone are forgotten. */
 let liveContainers = new Set<string>();
 
@@ -55,8 +53,7 @@ async function describeHolders(view: HostView, pids: readonly number[]): Promise
       const command = (await view.comm(pid)) || '?';
       const cgroup = parseCgroup(await view.cgroup(pid));
       liveContainers.add(ContainerNames.key(cgroup));
-      // Runtimes' state files are read on this machine only, so a remote one's containers go by their ids.
-      const details = view.remote ? null : await containerNames.lookup(cgroup, pid);
+      const details = await view.names.lookup(cgroup, pid);
       const identity = { ...cgroup, podId: cgroup.podId ?? details?.podId ?? null };
       const named = {
         ...(details?.name ? { containerName: details.name } : {}),
@@ -155,7 +152,7 @@ export async function listNamespaces(view: HostView = localView, options: { rena
   for (const mount of mounts) if (!seen.has(mount.id)) await add(mount.id, null, mount.mountPoint);
   for (const [id, pids] of byNs) if (!seen.has(id) && (await holdersOf(view, id, pids)).count) await add(id, null, `/proc/${pids[0]}/ns/net`);
   for (const id of holderCache.keys()) if (!seen.has(id)) holderCache.delete(id);
-  containerNames.keepOnly(liveContainers);
+  view.names.keepOnly(liveContainers);
   return entries;
 }
 

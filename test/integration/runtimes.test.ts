@@ -8,6 +8,7 @@ import { ErrorCode, type TopologyChange } from '../../shared/protocol';
 import { startHelper, type HelperHandle } from '../support/helper';
 import { execFileSync } from 'node:child_process';
 import { startRuntimes, startSandbox, type RuntimeHandle, type RuntimeName, type Sandbox } from '../support/runtime-sandbox';
+import { startSshServer } from '../support/ssh-server';
 
 interface NetworkFacts {
   IPAddress?: string;
@@ -289,4 +290,42 @@ describe('real container runtimes, in a sandbox that plays the host', () => {
   it("leaves the machine's own interfaces as they were: every bridge and veth stayed in the sandbox", () => {
     expect(machineLinks()).toEqual(linksBefore);
   });
+});
+
+describe('the same sandbox as a remote host, over SSH', () => {
+  it("names every runtime's containers there by asking its CLIs on the server: Podman's with their pod, Docker's, containerd's", async (ctx) => {
+    if (runtimes.size === 0) return ctx.skip('no container runtime could run here');
+    // The podman CLI on the server runs with no environment of the test's: the sandbox's config goes where podman looks by default.
+    const podman = runtimes.get('podman');
+    if (podman) {
+      const etc = `${sandbox.state}/etc-containers`;
+      await sandbox.check(['mkdir', '-p', etc]);
+      await sandbox.check(['cp', '-a', '/etc/containers/.', etc]);
+      await sandbox.check(['cp', podman.env.CONTAINERS_CONF as string, `${etc}/containers.conf`]);
+      await sandbox.check(['cp', podman.env.CONTAINERS_STORAGE_CONF as string, `${etc}/storage.conf`]);
+      await sandbox.check(['mount', '--bind', etc, '/etc/containers']);
+    }
+    const server = await startSshServer({ inside: sandbox.pid });
+    const remote = await startHelper(['--ssh=server', `--ssh-config=${server.configFile}`, '--reconcile-ms=0'], { SSH_AUTH_SOCK: '' }, server.clientWrap);
+    try {
+      const t = await remote.client.call('snapshot', {});
+      // [runtime, container, the namespace's title, what its holder says]
+      const expected: [RuntimeName, string, string, Record<string, string>][] = [
+        ['podman', 'pweb', 'pweb', { runtime: 'podman', containerName: 'pweb', image: `${podman?.image}:latest` }],
+        ['podman', 'ppod-a', 'ppod', { runtime: 'podman', containerName: 'ppod-a', podName: 'ppod' }],
+        ['docker', 'dweb', 'dweb', { runtime: 'docker', containerName: 'dweb', image: runtimes.get('docker')?.image ?? '' }],
+        ['containerd', 'cweb', 'cweb', { runtime: 'containerd', containerName: 'cweb' }],
+      ];
+      for (const [runtime, name, title, facts] of expected) {
+        const rt = runtimes.get(runtime);
+        if (!rt) continue;
+        const ns = byId(t, await nsOfPid(await pidOf(rt, name)));
+        expect(ns.holders?.find((h) => h.containerName === name), `${name} on the remote host`).toMatchObject(facts);
+        expect(ns.title, name).toBe(title);
+      }
+    } finally {
+      await remote.close();
+      server.stop();
+    }
+  }, 120_000);
 });

@@ -40,8 +40,14 @@ function keygen(path: string): void {
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'netns-explorer-test', '-f', path]);
 }
 
-/** sudo: 'password' asks the tester for one; 'nopasswd' lets them run anything as root. */
-export async function startSshServer(options: { sudo: 'password' | 'nopasswd' } = { sudo: 'password' }): Promise<SshServer> {
+export interface SshServerOptions {
+  /** 'password' asks the tester for one; 'nopasswd' lets them run anything as root. */
+  sudo?: 'password' | 'nopasswd';
+  /** A process whose network, mount and pid namespaces play the server (a runtime sandbox); by default, new ones. */
+  inside?: number;
+}
+
+export async function startSshServer(options: SshServerOptions = {}): Promise<SshServer> {
   const dir = mkdtempSync(join(tmpdir(), 'netns-explorer-ssh-'));
   chmodSync(dir, 0o755);
   keygen(join(dir, 'host_key'));
@@ -87,14 +93,18 @@ export async function startSshServer(options: { sudo: 'password' | 'nopasswd' } 
   // A pid namespace of its own too, as a real server has: it sees its processes, not this machine's.
   const [unshare, ...hostArgs] = PRIVATE_HOST;
   const args = [...hostArgs.slice(0, hostArgs.indexOf('--')), '--pid', '--fork', '--mount-proc', ...hostArgs.slice(hostArgs.indexOf('--')), 'sh', '-c', serve];
-  const server: ChildProcess = spawn(unshare as string, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const inside = options.inside;
+  const server: ChildProcess =
+    inside === undefined
+      ? spawn(unshare as string, args, { stdio: ['ignore', 'ignore', 'pipe'] })
+      : spawn('nsenter', ['-t', String(inside), '-n', '-m', '-p', '--', 'sh', '-c', serve], { stdio: ['ignore', 'ignore', 'pipe'] });
   let serverLog = '';
   server.stderr?.on('data', (chunk: Buffer) => (serverLog += chunk.toString()));
   const holder = spawn('unshare', ['--net', '--', 'sleep', 'infinity'], { stdio: 'ignore' });
   const holderPid = holder.pid as number;
   await until('the namespaces', () => serverLog.includes('Server listening') && readFileSync(`/proc/${holderPid}/cmdline`, 'utf8').startsWith('sleep'));
   // The server's pid 1 (private-host.mjs, unshare's child): its namespaces, its pid numbering are the server's.
-  const serverPid = childrenOf(server.pid as number)[0] as number;
+  const serverPid = inside ?? (childrenOf(server.pid as number)[0] as number);
   const enter = ['nsenter', '-t', String(serverPid), '-n', '-m', '-p', '--'];
   const onServer = (argv: string[]) => execFileSync(enter[0] as string, [...enter.slice(1), ...argv], { encoding: 'utf8' });
   // Made from the client's side, whose /proc numbers the server's pid 1 as this machine does.
@@ -106,7 +116,7 @@ export async function startSshServer(options: { sudo: 'password' | 'nopasswd' } 
   onClient(['ip', 'addr', 'add', `${CLIENT_ADDRESS}/30`, 'dev', 'eth0']);
   onClient(['ip', 'link', 'set', 'eth0', 'up']);
   // The listener comes first among the server's processes; its children are the connections.
-  const sshdPid = () => descendantsOf(serverPid).find((pid) => readFileSync(`/proc/${pid}/comm`, 'utf8').startsWith('sshd'));
+  const sshdPid = () => [server.pid as number, ...descendantsOf(server.pid as number)].find((pid) => readFileSync(`/proc/${pid}/comm`, 'utf8').startsWith('sshd'));
   return {
     dir,
     configFile,
@@ -138,8 +148,9 @@ export async function startSshServer(options: { sudo: 'password' | 'nopasswd' } 
         .map(Number);
     },
     stop() {
-      // Ending the server's pid 1 ends every process in its pid namespace.
-      process.kill(serverPid, 'SIGKILL');
+      // Ending the server's pid 1 ends every process in its pid namespace; in a sandbox, sshd and its sessions end, and the sandbox stays its owner's.
+      if (inside === undefined) process.kill(serverPid, 'SIGKILL');
+      else for (const pid of [...descendantsOf(server.pid as number), server.pid as number]) process.kill(pid, 'SIGKILL');
       server.kill('SIGKILL');
       holder.kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });

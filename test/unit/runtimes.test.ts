@@ -43,7 +43,7 @@ afterAll(() => servers.forEach((s) => s.close()));
 const identity = (runtime: Runtime | null, containerId: string | null, podId: string | null = null): CgroupIdentity => ({ runtime, containerId, podId, unit: null });
 
 function sources(over: Partial<NameSources> = {}): NameSources {
-  return { sockets: () => [], parentArgv: async () => [], podman: async () => null, kubePodDirs: async () => [], ...over };
+  return { sockets: () => [], parentArgv: async () => [], cli: async () => null, kubePodDirs: async () => [], ...over };
 }
 
 describe('container names', () => {
@@ -126,7 +126,7 @@ describe('container names', () => {
     const names = new ContainerNames(
       sources({
         parentArgv: async (pid) => (pid === 42 ? conmon : []),
-        podman: async (args) => (cli.push(args), null),
+        cli: async (program, args) => (cli.push([program, ...args]), null),
       }),
       () => clock,
     );
@@ -139,10 +139,21 @@ describe('container names', () => {
   it('asks the podman CLI when no socket answers, pod name included', async () => {
     const names = new ContainerNames(
       sources({
-        podman: async (args) => (args[0] === 'container' ? `ppod-a\tlocalhost/local/bb:latest\t${POD}\n` : args[0] === 'pod' && args.at(-1) === POD ? 'ppod\n' : null),
+        cli: async (program, args) =>
+          program !== 'podman' ? null : args[0] === 'container' ? `ppod-a\tlocalhost/local/bb:latest\t${POD}\n` : args[0] === 'pod' && args.at(-1) === POD ? 'ppod\n' : null,
       }),
     );
     expect(await names.lookup(identity('podman', MEMBER, POD), 1)).toEqual({ name: 'ppod-a', image: 'localhost/local/bb:latest', podId: POD, podName: 'ppod' });
+  });
+
+  it("asks the docker CLI once when no socket answers (a remote machine's, another user's), and keeps what it says", async () => {
+    const cli: string[][] = [];
+    const names = new ContainerNames(
+      sources({ cli: async (program, args) => (cli.push([program, ...args]), program === 'docker' && args.includes('3f2a9c1e5b7d') ? '/web\tnginx:1.27\n' : null) }),
+    );
+    expect(await names.lookup(identity('docker', '3f2a9c1e5b7d'), 1)).toEqual({ name: 'web', image: 'nginx:1.27' });
+    expect(await names.lookup(identity('docker', '3f2a9c1e5b7d'), 1)).toEqual({ name: 'web', image: 'nginx:1.27' });
+    expect(cli.map(([program]) => program)).toEqual(['docker']);
   });
 
   it('reads a Kubernetes pod as namespace/pod from kubelet log directories', async () => {

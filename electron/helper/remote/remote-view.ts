@@ -5,6 +5,8 @@ import type { HostView, NetnsFile } from '../host-view';
 import { NETNS_DIR, sortPids } from '../host-view';
 import type { IpRunner } from '../ip';
 import { HELPER_MARK, parseStat, TOOLS } from '../own-processes';
+import { ContainerNames } from '../runtimes';
+import { remoteNameSources } from './remote-name-sources';
 
 /**
  * Sections start with a control character and a nonce chosen per reading:
@@ -37,8 +39,8 @@ export interface RemoteFacts {
   byNs: Map<string, number[]>;
   mountinfo: string;
   netns: NetnsFile[];
-  /** comm and state by pid. */
-  stat: Map<number, { comm: string; state: string }>;
+  /** comm, state and parent by pid. */
+  stat: Map<number, { comm: string; state: string; ppid: number }>;
   cgroup: Map<number, string>;
   marked: Set<number>;
   /** The server's processors (1 when it does not say). */
@@ -91,10 +93,10 @@ export function parseFacts(stdout: string, nonce: string): RemoteFacts | null {
     const [d, i, ...name] = entry.split(' ');
     return d && i ? [{ name: Buffer.from(name.join(' ')), dev: Number(d), ino: Number(i) }] : [];
   });
-  const stat = new Map<number, { comm: string; state: string }>();
+  const stat = new Map<number, { comm: string; state: string; ppid: number }>();
   for (const line of lines('stat')) {
     const parsed = parseStat(line);
-    if (parsed) stat.set(Number(line.slice(0, line.indexOf(' '))), { comm: parsed.comm, state: parsed.state });
+    if (parsed) stat.set(Number(line.slice(0, line.indexOf(' '))), parsed);
   }
   const cgroup = new Map<number, string>();
   for (const line of lines('cgroup')) {
@@ -119,11 +121,14 @@ const REMOTE_TOOLS = new Set([...TOOLS, 'sudo', 'env', 'sh', 'cat', 'find', 'gre
 
 export class RemoteView implements HostView {
   private facts: RemoteFacts | null = null;
+  readonly names: ContainerNames;
 
   constructor(
     private readonly ip: IpRunner,
     readonly remote: string,
-  ) {}
+  ) {
+    this.names = new ContainerNames(remoteNameSources(ip, (pid) => this.facts?.stat.get(pid)?.ppid ?? null));
+  }
 
   async begin(): Promise<void> {
     const nonce = randomNonce();
