@@ -320,7 +320,10 @@ describe('the same sandbox as a remote host, over SSH', () => {
         const rt = runtimes.get(runtime);
         if (!rt) continue;
         const ns = byId(t, await nsOfPid(await pidOf(rt, name)));
-        expect(ns.holders?.find((h) => h.containerName === name), `${name} on the remote host`).toMatchObject(facts);
+        expect(
+          ns.holders?.find((h) => h.containerName === name),
+          `${name} on the remote host`,
+        ).toMatchObject(facts);
         expect(ns.title, name).toBe(title);
       }
     } finally {

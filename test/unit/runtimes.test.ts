@@ -148,9 +148,7 @@ describe('container names', () => {
 
   it("asks the docker CLI once when no socket answers (a remote machine's, another user's), and keeps what it says", async () => {
     const cli: string[][] = [];
-    const names = new ContainerNames(
-      sources({ cli: async (program, args) => (cli.push([program, ...args]), program === 'docker' && args.includes('3f2a9c1e5b7d') ? '/web\tnginx:1.27\n' : null) }),
-    );
+    const names = new ContainerNames(sources({ cli: async (program, args) => (cli.push([program, ...args]), program === 'docker' && args.includes('3f2a9c1e5b7d') ? '/web\tnginx:1.27\n' : null) }));
     expect(await names.lookup(identity('docker', '3f2a9c1e5b7d'), 1)).toEqual({ name: 'web', image: 'nginx:1.27' });
     expect(await names.lookup(identity('docker', '3f2a9c1e5b7d'), 1)).toEqual({ name: 'web', image: 'nginx:1.27' });
     expect(cli.map(([program]) => program)).toEqual(['docker']);
