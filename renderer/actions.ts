@@ -24,8 +24,16 @@ import { useUi } from './stores/ui';
 
 const label = (ns: Namespace | undefined) => (ns ? namespaceLabel(ns) : 'the namespace');
 
+/** The reading under way, which a second ask joins: at start both the page and the helper's "ready" ask, and 1,000 namespaces cost seconds to take in twice. */
+let reading: Promise<void> | null = null;
+
 /** Takes a full reading: at start, after a reconnect, and when the user asks (R). */
-export async function refresh(): Promise<void> {
+export function refresh(): Promise<void> {
+  reading ??= readAll().finally(() => (reading = null));
+  return reading;
+}
+
+async function readAll(): Promise<void> {
   const topology = useTopology();
   const first = !topology.loaded;
   const read = await request('snapshot', first ? { reuse: true } : {}, 'Could not read the topology', { quietIfUnavailable: true });

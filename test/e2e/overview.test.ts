@@ -1,0 +1,97 @@
+// A lab of a few hundred namespaces, zoomed out: the page draws the overview
+// (one canvas) instead of a card each, pans it, and a click on a card zooms in
+// to that card, drawn as itself again and selected.
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openLabShell } from '../support/lab-shell';
+import { connectBridge } from '../support/rpc-socket';
+import { launchChromium, screenshot, startWeb, type WebApp } from '../support/web';
+
+const N = 320;
+let web: WebApp;
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  web = await startWeb();
+  const bridge = await connectBridge(web.url, web.origin);
+  const shell = await openLabShell(bridge);
+  // One ip -batch for the lot: a process per step would take a minute.
+  const built = await shell.run(`for i in $(seq 0 ${N - 1}); do echo "netns add b$i"; echo "link add vh$i type veth peer name eth0 netns b$i"; echo "link set vh$i up"; done | ip -batch -`, 120_000);
+  expect(built.code, built.output.slice(-500)).toBe(0);
+  await shell.close();
+  for (let i = 0; i < 240; i++) {
+    const { namespaces } = await bridge.client.call('snapshot', { reuse: true });
+    if (namespaces.length > N) break;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  bridge.close();
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  page.setDefaultTimeout(20_000);
+  await page.goto(web.url);
+  await page.locator('[data-ready]').waitFor({ timeout: 60_000 });
+}, 240_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await web?.stop();
+});
+
+/** Where the overview drew the host's card (the one box in the accent's soft colour), in page coordinates. */
+async function hostBox(): Promise<{ x: number; y: number }> {
+  await page.waitForTimeout(300);
+  const found = (await page.locator('[data-testid="overview"]').evaluate((canvas: HTMLCanvasElement) => {
+    const probe = document.createElement('span');
+    probe.style.color = 'var(--accent-soft)';
+    document.body.append(probe);
+    const [r, g, b] = (getComputedStyle(probe).color.match(/\d+/g) ?? []).map(Number);
+    probe.remove();
+    const { width, height } = canvas;
+    const data = (canvas.getContext('2d') as CanvasRenderingContext2D).getImageData(0, 0, width, height).data;
+    for (let i = 0; i < data.length; i += 4) {
+      if (data[i] === r && data[i + 1] === g && data[i + 2] === b) {
+        const rect = canvas.getBoundingClientRect();
+        const scale = rect.width / width;
+        // A few pixels in from the box's first pixel, so the click lands inside it.
+        return { x: rect.left + ((i / 4) % width) * scale + 3, y: rect.top + Math.floor(i / 4 / width) * scale + 3 };
+      }
+    }
+    return null;
+  })) as { x: number; y: number } | null;
+  if (!found) throw new Error('the overview drew no host card');
+  return found;
+}
+
+describe(`a lab of ${N} namespaces, zoomed out`, () => {
+  it('is drawn as one overview, not a card each, and says how to zoom in', async () => {
+    await page.locator('[data-testid="overview"]').waitFor();
+    expect(await page.locator('[data-testid="netns"]').count()).toBe(0);
+    expect(await page.locator('[data-testid="overview-hint"]').textContent()).toMatch(new RegExp(`${N + 1} namespaces at a glance: click one to zoom in`));
+    await screenshot(page, 'overview');
+  });
+
+  it('pans under the pointer', async () => {
+    const before = await hostBox();
+    const pane = (await page.locator('.vue-flow__pane').boundingBox()) as { x: number; y: number; width: number; height: number };
+    await page.mouse.move(pane.x + pane.width - 40, pane.y + pane.height - 40);
+    await page.mouse.down();
+    await page.mouse.move(pane.x + pane.width - 140, pane.y + pane.height - 90, { steps: 8 });
+    await page.mouse.up();
+    const after = await hostBox();
+    expect(Math.round(after.x - before.x)).toBeCloseTo(-100, -1);
+    expect(Math.round(after.y - before.y)).toBeCloseTo(-50, -1);
+  });
+
+  it('zooms in to the card clicked, drawn as a card again and selected, and back out with F', async () => {
+    const host = await hostBox();
+    await page.mouse.click(host.x, host.y);
+    await page.locator('[data-testid="netns"][data-ns-name=""]').waitFor();
+    await page.locator('[data-testid="overview"]').waitFor({ state: 'detached' });
+    expect(await page.locator('[data-testid="netns"][data-ns-name=""]').getAttribute('class')).toMatch(/selected/);
+    await screenshot(page, 'overview-zoomed-in');
+    await page.keyboard.press('f');
+    await page.locator('[data-testid="overview"]').waitFor();
+    expect(await page.locator('[data-testid="netns"]').count()).toBe(0);
+  });
+});
