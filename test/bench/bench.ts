@@ -10,6 +10,7 @@ import { argvOf, descendantsOf, endReaders, isReader, labExecArgv, PRIVATE_HOST,
 import { connectBridge } from '../support/rpc-socket';
 import { launchChromium, startWeb } from '../support/web';
 import { openLabShell } from '../support/lab-shell';
+import { overviewHostBox } from '../support/overview';
 import { startSshServer } from '../support/ssh-server';
 
 const run = promisify(execFile);
@@ -475,7 +476,14 @@ async function renderer(n: number): Promise<UiFigures> {
     for (let i = 0; i < 60; i++) await page.mouse.move(pane.x + pane.width / 2 - i * 6, pane.y + pane.height - 60 - i * 3);
     await page.mouse.up();
   });
-  // Zoomed out this far, cards are compact: grab one near its top-left corner.
+  // Past a few hundred namespaces the fitted view is the overview, with no card to grab: zoom in to one, as a person would.
+  if (await page.locator('[data-testid="overview"]').count()) {
+    const host = await overviewHostBox(page);
+    await page.mouse.click(host.x, host.y);
+    await page.locator('[data-testid="overview"]').waitFor({ state: 'detached' });
+    await page.waitForTimeout(500);
+  }
+  // Zoomed out, cards are compact: grab one near its top-left corner.
   const card = await page
     .locator('[data-testid="netns"]')
     .first()

@@ -4,6 +4,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLabShell } from '../support/lab-shell';
+import { overviewHostBox } from '../support/overview';
 import { connectBridge } from '../support/rpc-socket';
 import { launchChromium, screenshot, startWeb, type WebApp } from '../support/web';
 
@@ -38,29 +39,9 @@ afterAll(async () => {
   await web?.stop();
 });
 
-/** Where the overview drew the host's card (the one box in the accent's soft colour), in page coordinates. */
 async function hostBox(): Promise<{ x: number; y: number }> {
   await page.waitForTimeout(300);
-  const found = (await page.locator('[data-testid="overview"]').evaluate((canvas: HTMLCanvasElement) => {
-    const probe = document.createElement('span');
-    probe.style.color = 'var(--accent-soft)';
-    document.body.append(probe);
-    const [r, g, b] = (getComputedStyle(probe).color.match(/\d+/g) ?? []).map(Number);
-    probe.remove();
-    const { width, height } = canvas;
-    const data = (canvas.getContext('2d') as CanvasRenderingContext2D).getImageData(0, 0, width, height).data;
-    for (let i = 0; i < data.length; i += 4) {
-      if (data[i] === r && data[i + 1] === g && data[i + 2] === b) {
-        const rect = canvas.getBoundingClientRect();
-        const scale = rect.width / width;
-        // A few pixels in from the box's first pixel, so the click lands inside it.
-        return { x: rect.left + ((i / 4) % width) * scale + 3, y: rect.top + Math.floor(i / 4 / width) * scale + 3 };
-      }
-    }
-    return null;
-  })) as { x: number; y: number } | null;
-  if (!found) throw new Error('the overview drew no host card');
-  return found;
+  return overviewHostBox(page);
 }
 
 describe(`a lab of ${N} namespaces, zoomed out`, () => {
