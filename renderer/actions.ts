@@ -25,21 +25,25 @@ import { useUi } from './stores/ui';
 const label = (ns: Namespace | undefined) => (ns ? namespaceLabel(ns) : 'the namespace');
 
 /** The reading under way, which a second ask joins: at start both the page and the helper's "ready" ask, and 1,000 namespaces cost seconds to take in twice. */
-let reading: Promise<void> | null = null;
+let reading: Promise<boolean> | null = null;
 
 /** Takes a full reading: at start, after a reconnect, and when the user asks (R). */
-export function refresh(): Promise<void> {
-  reading ??= readAll().finally(() => (reading = null));
-  return reading;
+export async function refresh(): Promise<void> {
+  // A reading that failed (the helper was not ready yet) is no answer to a later ask: that one reads again.
+  while (reading) if (await reading) return;
+  reading = readAll().finally(() => (reading = null));
+  await reading;
 }
 
-async function readAll(): Promise<void> {
+/** Whether it got a reading. */
+async function readAll(): Promise<boolean> {
   const topology = useTopology();
   const first = !topology.loaded;
   const read = await request('snapshot', first ? { reuse: true } : {}, 'Could not read the topology', { quietIfUnavailable: true });
-  if (!read) return;
+  if (!read) return false;
   if (first) performance.mark('netns-snapshot-received');
   topology.replaceAll(read.namespaces);
+  return true;
 }
 
 export async function loadInfo(): Promise<void> {

@@ -478,6 +478,9 @@ async function renderer(n: number): Promise<UiFigures> {
   });
   // Past a few hundred namespaces the fitted view is the overview, with no card to grab: zoom in to one, as a person would.
   if (await page.locator('[data-testid="overview"]').count()) {
+    // The pan took the host's card out of view: fit first.
+    await page.keyboard.press('f');
+    await page.waitForTimeout(800);
     const host = await overviewHostBox(page);
     await page.mouse.click(host.x, host.y);
     await page.locator('[data-testid="overview"]').waitFor({ state: 'detached' });
