@@ -122,6 +122,11 @@ const overlaps = (a: XY & Box, b: XY & Box) => a.x < b.x + b.width + GAP_X / 2 &
 export function placeNew(fresh: readonly Box[], placed: ReadonlyMap<string, XY & Box>, edges: readonly Edge[]): Map<string, XY> {
   const all = new Map(placed);
   const result = new Map<string, XY>();
+  // Columns as tall as a screen, or as gridLayout's for as many cards when hundreds arrive at once (a runtime starting its containers):
+  // beside one neighbour they would otherwise stack into one endless column.
+  const count = placed.size + fresh.length;
+  const averageHeight = [...placed.values(), ...fresh].reduce((sum, b) => sum + b.height, 0) / Math.max(1, count);
+  const columnHeight = Math.max(COLUMN_HEIGHT, Math.ceil(Math.sqrt(count * 1.6)) * (averageHeight + GAP_Y));
   for (const box of fresh) {
     const neighbour = edges
       .filter((e) => e.source === box.id || e.target === box.id)
@@ -135,14 +140,19 @@ export function placeNew(fresh: readonly Box[], placed: ReadonlyMap<string, XY &
     const firstColumn = rects.length ? Math.min(...rects.map((r) => r.x)) : 0;
     const lastColumn = rects.length ? Math.max(...rects.map((r) => r.x)) : 0;
     const columnBottom = Math.max(top, ...rects.filter((r) => r.x === lastColumn).map((r) => r.y + r.height + GAP_Y));
-    const fits = rects.length && lastColumn !== firstColumn && columnBottom + box.height - top <= COLUMN_HEIGHT;
+    const fits = rects.length && lastColumn !== firstColumn && columnBottom + box.height - top <= columnHeight;
     const loose = fits ? { x: lastColumn, y: columnBottom } : { x: rects.length ? right + GAP_X : 0, y: top };
     const candidate = neighbour ? { x: neighbour.x + neighbour.width + GAP_X, y: neighbour.y } : loose;
     let rect = { ...box, ...candidate };
-    for (let guard = 0; guard < 500; guard++) {
-      const hit = rects.find((r) => overlaps(rect, r));
-      if (!hit) break;
-      rect = { ...rect, y: hit.y + hit.height + GAP_Y };
+    // Down past whatever is in the way; a column beside the neighbour that grew too tall continues in the next one.
+    for (let column = 0; column < 1000; column++) {
+      for (let guard = 0; guard < 500; guard++) {
+        const hit = rects.find((r) => overlaps(rect, r));
+        if (!hit) break;
+        rect = { ...rect, y: hit.y + hit.height + GAP_Y };
+      }
+      if (!neighbour || rect.y + rect.height - candidate.y <= columnHeight) break;
+      rect = { ...rect, x: rect.x + box.width + GAP_X, y: candidate.y };
     }
     all.set(box.id, rect);
     result.set(box.id, { x: rect.x, y: rect.y });

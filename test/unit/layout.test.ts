@@ -16,7 +16,27 @@ describe('placing new cards', () => {
   it('never overlaps what is there', () => {
     const placed = new Map([card('host', 0, 0), card('a', 420, 0, 600)]);
     const at = placeNew([{ id: 'b', width: 280, height: 100 }], placed, [{ source: 'b', target: 'host' }]).get('b') as { x: number; y: number };
-    expect(at.y).toBeGreaterThanOrEqual(600);
+    const overlapsA = at.x < 420 + 280 && at.x + 280 > 420 && at.y < 600 && at.y + 100 > 0;
+    expect(overlapsA).toBe(false);
+  });
+
+  it('wraps hundreds of newcomers cabled to one card into columns beside it, like the grid, not one endless column', () => {
+    const placed = new Map([card('host', 0, 0, 400)]);
+    const fresh = Array.from({ length: 320 }, (_, i) => ({ id: `b${i}`, width: 280, height: 100 }));
+    const at = placeNew(
+      fresh,
+      placed,
+      fresh.map((b) => ({ source: 'host', target: b.id })),
+    );
+    const xs = new Set([...at.values()].map((p) => p.x));
+    const bottom = Math.max(...[...at.values()].map((p) => p.y + 100));
+    const right = Math.max(...[...at.values()].map((p) => p.x + 280));
+    expect(xs.size).toBeGreaterThan(5);
+    // Wider than tall, as gridLayout makes it.
+    expect(right).toBeGreaterThan(bottom);
+    expect(Math.min(...xs)).toBe(420);
+    const rects = [...at.values()];
+    for (const [i, a] of rects.entries()) for (const b of rects.slice(i + 1)) expect(a.x === b.x && Math.abs(a.y - b.y) < 100).toBe(false);
   });
 });
 
