@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { placeNew, resolveOverlaps } from '../../renderer/graph/layout';
+import { layoutAll, placeNew, resolveOverlaps } from '../../renderer/graph/layout';
 
 const card = (id: string, x: number, y: number, height = 100) => [id, { id, x, y, width: 280, height }] as const;
 
@@ -45,5 +45,19 @@ describe('resolveOverlaps', () => {
     const placed = new Map([card('host', 0, 0, 300), card('n1', 0, 200), card('far', 600, 10)]);
     expect(resolveOverlaps(placed)).toEqual(new Map([['n1', { x: 0, y: 324 }]]));
     expect(resolveOverlaps(new Map([card('a', 0, 0), card('b', 0, 200)]))).toEqual(new Map());
+  });
+});
+
+describe('layoutAll', () => {
+  it('puts a lone card at the origin, and lays out two cabled cards left to right', async () => {
+    expect(await layoutAll([{ id: 'host', width: 280, height: 100 }], [])).toEqual(new Map([['host', { x: 0, y: 0 }]]));
+    const two = await layoutAll(
+      [
+        { id: 'host', width: 280, height: 100 },
+        { id: 'netns1', width: 280, height: 100 },
+      ],
+      [{ source: 'host', target: 'netns1' }],
+    );
+    expect((two.get('netns1')?.x ?? 0) > (two.get('host')?.x ?? 0)).toBe(true);
   });
 });
