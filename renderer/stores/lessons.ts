@@ -9,14 +9,22 @@ import { useUi } from './ui';
 
 const shippedText = import.meta.glob('../../lessons/*.yaml', { query: '?raw', import: 'default', eager: true }) as Record<string, string>;
 
+/** Parsed on first look, not at start: checking every shipped lesson took a quarter of a second of the page's first draw. */
+let shippedLessons: Lesson[] | null = null;
 function shipped(): Lesson[] {
-  return Object.keys(shippedText)
+  shippedLessons ??= Object.keys(shippedText)
     .sort()
     .map((path) => parseLesson(shippedText[path] as string));
+  return shippedLessons;
 }
 
 export const useLessons = defineStore('lessons', () => {
-  const lessons = ref<Lesson[]>(shipped());
+  /** Lessons the user opened from files; one with a shipped lesson's id takes its place. */
+  const opened = ref<Lesson[]>([]);
+  const lessons = computed<Lesson[]>(() => {
+    const replaced = new Set(opened.value.map((l) => l.id));
+    return [...shipped().filter((l) => !replaced.has(l.id)), ...opened.value];
+  });
   const currentId = ref<string | null>(null);
   /** Where the pings this lesson counts begin in the app's ping history: at its start, or at the last Reset. */
   const pingsFrom = ref(0);
@@ -60,7 +68,7 @@ export const useLessons = defineStore('lessons', () => {
   function open(text: string, name: string): void {
     try {
       const lesson = parseLesson(text);
-      lessons.value = [...lessons.value.filter((l) => l.id !== lesson.id), lesson];
+      opened.value = [...opened.value.filter((l) => l.id !== lesson.id), lesson];
       start(lesson.id);
       useUi().sideTab = 'lessons';
     } catch (error) {
