@@ -185,11 +185,18 @@ async function serve(flags: Flags): Promise<void> {
   await stop(0);
 }
 
+/**
+ * Node flags for the helper's own hops and the serving helper. V8's default
+ * young generation (16 MiB semi-spaces) was a fifth of the helper's memory:
+ * at 200 namespaces peak RSS 128 → 103 MiB, with snapshots no slower.
+ */
+const HOP_NODE_FLAGS = ['--max-semi-space-size=1'];
+
 async function main(): Promise<void> {
   const flags = parseFlags(process.argv.slice(2));
   // A remote machine needs no hop here: nothing runs on this one but ssh, as the user.
   if (flags.ssh) return serve(flags);
-  const self = [process.execPath, process.argv[1] as string];
+  const self = [process.execPath, ...HOP_NODE_FLAGS, process.argv[1] as string];
   const inLab = flags.mode === 'lab' || flags.insideLab;
   if (flags.stage === 'start' && inLab) {
     const uid = process.getuid?.() ?? 1000;
