@@ -4,7 +4,7 @@
 import { ErrorCode, RpcError } from '../../shared/protocol';
 import type { AppMethodName, ValidParams } from '../../shared/schemas';
 import { remoteHelperLaunch, type LaunchContext } from './launch';
-import { RpcRouter } from './router';
+import { notAvailable, RpcRouter } from './router';
 import { HelperSupervisor } from './supervisor';
 
 export interface SshTarget {
@@ -26,14 +26,15 @@ export class RemoteHelper {
     log?: (line: string) => void,
   ) {
     this.supervisor = new HelperSupervisor('host', remoteHelperLaunch(ssh, launch), log);
-    // The web bridge's tabs reach app.* through the router; the desktop app answers them in HelperHost.
-    this.router = new RpcRouter(this.supervisor, (method, params) => this.appCall(method, params));
+    // The web bridge's tabs reach app.* through the router; the desktop app's window through HelperHost, which opens hosts itself.
+    this.router = new RpcRouter(this.supervisor, (method, params) => this.answer(method, params));
   }
 
-  private appCall(method: AppMethodName, params: ValidParams[AppMethodName]): Promise<unknown> {
+  /** The app.* calls of a page showing this host (checked with the shared schema already). */
+  answer(method: AppMethodName, params: ValidParams[AppMethodName]): Promise<unknown> {
     if (method === 'app.acceptHostKey') return this.acceptHostKey((params as ValidParams['app.acceptHostKey']).fingerprint);
-    const why = method === 'app.setMode' ? `this tab acts on ${this.ssh.destination}; lab and host mode belong to this machine` : 'a page opens another host in a tab of its own';
-    return Promise.reject(new RpcError({ code: ErrorCode.NotSupported, message: `${method} is not available here: ${why}.` }));
+    const why = method === 'app.setMode' ? `this page acts on ${this.ssh.destination}; lab and host mode belong to this machine` : 'a page opens another host in a tab of its own';
+    return Promise.reject(notAvailable(method, why));
   }
 
   /** The user trusted the host's key: start the helper once with it, which adds exactly that key to their known_hosts. */

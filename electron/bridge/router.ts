@@ -74,7 +74,7 @@ export class RpcRouter {
       return;
     }
     if (isAppMethodName(message.method)) {
-      client.send(reply(id, { code: ErrorCode.NotSupported, message: `${message.method} is not available here: this host runs in the mode it was started with (restart it with --lab or --host).` }));
+      client.send(reply(id, notAvailable(message.method, 'this host runs in the mode it was started with (restart it with --lab or --host)').toJSON()));
       return;
     }
     if (this.inFlight(client) >= BRIDGE_LIMITS.maxInFlight) {
@@ -134,6 +134,11 @@ export class RpcRouter {
     }
     for (const client of this.clients) client.send(notification('helper.status', status));
   }
+}
+
+/** An app.* call the process hosting this helper does not answer, and why: one wording wherever that is. */
+export function notAvailable(method: string, why: string): RpcError {
+  return new RpcError({ code: ErrorCode.NotSupported, message: `${method} is not available here: ${why}.` });
 }
 
 function reply(id: string | number | null, error: RpcErrorBody): string {

@@ -7,7 +7,7 @@ import { RpcClient } from '../../shared/rpc-client';
 import { checkParams, isAppMethodName, type ValidParams } from '../../shared/schemas';
 import { helperLaunch, LaunchError, type LaunchContext } from '../bridge/launch';
 import { RemoteHelper, type SshTarget } from '../bridge/remote-helper';
-import { RpcRouter } from '../bridge/router';
+import { notAvailable, RpcRouter } from '../bridge/router';
 import { HelperSupervisor } from '../bridge/supervisor';
 
 /** How long a host-mode start may take: the password dialog waits for a person. */
@@ -62,10 +62,9 @@ export class HelperHost {
         this.options.openHost((checked.value as ValidParams['app.openHost']).destination);
         return {};
       }
-      if (method === 'app.setMode' && !this.remote) return this.setMode((checked.value as { mode: HelperMode }).mode);
-      if (method === 'app.acceptHostKey' && this.remote) return this.remote.acceptHostKey((checked.value as ValidParams['app.acceptHostKey']).fingerprint);
-      const why = this.remote ? `this window acts on ${this.remote.ssh.destination}; lab and host mode belong to this machine's window` : 'this window acts on no remote host';
-      throw new RpcError({ code: ErrorCode.NotSupported, message: `${method} is not available here: ${why}.` });
+      if (this.remote) return this.remote.answer(method, checked.value);
+      if (method === 'app.setMode') return this.setMode((checked.value as { mode: HelperMode }).mode);
+      throw notAvailable(method, 'this window acts on no remote host');
     }
     // The router checks the method against the protocol, caps calls in flight and fails them when the helper goes.
     return this.client.call(method as 'snapshot', params as Record<string, never>);

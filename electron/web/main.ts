@@ -7,12 +7,12 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { BRIDGE_LIMITS, ErrorCode, RpcError, type HelperMode } from '../../shared/protocol';
+import { BRIDGE_LIMITS, type HelperMode } from '../../shared/protocol';
 import type { AppMethodName } from '../../shared/schemas';
 import { helperLaunch } from '../bridge/launch';
 import { RemoteHelper, type SshTarget } from '../bridge/remote-helper';
 import { parseDestination } from '../../shared/ssh-destination';
-import { RpcRouter } from '../bridge/router';
+import { notAvailable, RpcRouter } from '../bridge/router';
 import { HelperSupervisor } from '../bridge/supervisor';
 import { userPort } from './port';
 import { RemoteHosts } from './remote-hosts';
@@ -120,7 +120,7 @@ async function serveFile(path: string, response: ServerResponse): Promise<void> 
 /** The app.* calls of a lab or host-mode bridge: it keeps its mode, and a page opens other hosts in tabs itself. */
 function localAppCall(method: AppMethodName): Promise<never> {
   const why = method === 'app.setMode' ? 'this bridge runs in the mode it was started with (restart it with --lab or --host)' : 'this bridge acts on no remote host';
-  return Promise.reject(new RpcError({ code: ErrorCode.NotSupported, message: `${method} is not available here: ${why}.` }));
+  return Promise.reject(notAvailable(method, why));
 }
 
 function refuse(response: ServerResponse, status: number, text: string): void {

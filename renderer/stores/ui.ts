@@ -33,7 +33,7 @@ function loadTextScale(): number {
 }
 
 /** Card places are kept per machine: a server's netns1 is not this lab's. */
-const POSITIONS_KEY = pageHost() === null ? 'positions' : `positions@${pageHost()}`;
+const POSITIONS_KEY = ((host) => (host === null ? 'positions' : `positions@${host}`))(pageHost());
 
 function loadPositions(): Record<string, XY> {
   try {
