@@ -253,10 +253,17 @@ export class Snapshotter {
     const result = await this.ip.run('ip', ['-j', '-d', '-batch', '-'], { namespace: refOf(entry), input, log: false });
     if (result.exitCode !== 0 && !result.stdout) {
       // Gone since we listed it: leave it out. Still there: show it, and why it cannot be read.
-      const still = (await listNamespaces(this.view)).some((e) => e.id === entry.id);
+      const still = (await this.listedAfterFailure()).has(entry.id);
       return still ? { ...entry, links: [], routes: [], nsids: new Map(), problem: result.stderr.trim() || 'cannot be read' } : null;
     }
     return { ...entry, ...parseSnapshotBatch(result.stdout) };
+  }
+
+  /** One listing per reading for all the namespaces that failed in it: a listing each made 40 unenterable namespaces cost 10–18 s. */
+  private failureListing: Promise<Set<string>> | null = null;
+  private listedAfterFailure(): Promise<Set<string>> {
+    this.failureListing ??= listNamespaces(this.view).then((entries) => new Set(entries.map((e) => e.id)));
+    return this.failureListing;
   }
 
   /** Impairments the app set, by "namespace/ifname" (the kernel's qdisc says whether they still apply). */
@@ -352,6 +359,7 @@ export class Snapshotter {
    */
   async take(): Promise<Topology> {
     const started = performance.now();
+    this.failureListing = null;
     const entries = await this.list({ renamed: true });
     await this.greet(entries);
     // Namespaces with a reader are read through it; the rest in batch groups (forking from ip is cheaper than from Node), and get readers afterwards.
@@ -442,6 +450,7 @@ export class Snapshotter {
    * appeared since; drops those that disappeared. Listing costs no process.
    */
   async refresh(targets: Iterable<Where>, options: { list: boolean } = { list: true }): Promise<Topology> {
+    this.failureListing = null;
     const list = [...targets];
     const wanted = new Set(list.filter((t): t is { name: string | null } => 'name' in t).map((t) => t.name));
     const wantedIds = new Set(list.filter((t): t is { id: string } => 'id' in t).map((t) => t.id));
