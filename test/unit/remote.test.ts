@@ -70,12 +70,15 @@ describe('remoteCommand', () => {
   });
 
   /** Starts the line as sshd would, closes its input after a moment (the channel went), and returns its output and how long it took to end. */
-  async function closeChannelOf(argv: string[]): Promise<{ out: string; code: number | null; ms: number }> {
+  /** Runs argv as a remote command and closes its channel once it is running (a line on stderr when it says so, else after 0.5 s). */
+  async function closeChannelOf(argv: string[], readyLine = false): Promise<{ out: string; code: number | null; ms: number }> {
     const line = remoteCommand(argv, { sudo: false, env: {}, endWithChannel: true });
-    const child = spawn('sh', ['-c', line], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = spawn('sh', ['-c', line], { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // A Node started under load may take longer than half a second to set its handler: before that, SIGINT would find none.
+    const ready = new Promise((resolve) => child.stderr.once('data', resolve));
+    await (readyLine ? ready : new Promise((resolve) => setTimeout(resolve, 500)));
     const closed = performance.now();
     child.stdin.end();
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
@@ -84,8 +87,8 @@ describe('remoteCommand', () => {
 
   it('ends a long-running command with SIGINT when its channel closes, so it can finish its output', async () => {
     // Like ping and tcpdump, a program with its own SIGINT handler.
-    const handler = "process.on('SIGINT', () => { console.log('interrupted'); process.exit(0); }); setInterval(() => undefined, 1000);";
-    const ended = await closeChannelOf([process.execPath, '-e', handler]);
+    const handler = "process.on('SIGINT', () => { console.log('interrupted'); process.exit(0); }); process.stderr.write('ready\\n'); setInterval(() => undefined, 1000);";
+    const ended = await closeChannelOf([process.execPath, '-e', handler], true);
     expect(ended.out).toBe('interrupted\n');
     expect(ended.code).toBe(0);
   });
