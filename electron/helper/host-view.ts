@@ -32,6 +32,12 @@ export interface HostView {
   cgroup(pid: number): Promise<string>;
   /** Whether a process is a tool some helper runs; null when it is gone. */
   owned(pid: number): Promise<boolean | null>;
+  /**
+   * Its own namespace's `ip -j netns list-id`, when the listing reads it (a
+   * server's: a long-lived reader there would answer with the names /run/netns
+   * had when it started); null when the reading asks for it.
+   */
+  nsidTable(): unknown;
   /** What this machine's container runtimes say about their containers. */
   readonly names: ContainerNames;
 }
@@ -112,5 +118,6 @@ export const localView: HostView = {
   comm: async (pid) => (await readText(`/proc/${pid}/comm`)).trim(),
   cgroup: (pid) => readText(`/proc/${pid}/cgroup`),
   owned: helperOwned,
+  nsidTable: () => null,
   names: localContainerNames,
 };

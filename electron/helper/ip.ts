@@ -152,7 +152,15 @@ export class IpRunner {
     program: string,
     args: readonly string[],
     namespace: NsRef,
-    options: { env?: NodeJS.ProcessEnv; buffer?: boolean; cwd?: string; /** A pseudo-terminal for it on a remote machine (ssh -tt); here the caller makes its own. */ tty?: boolean } = {},
+    options: {
+      env?: NodeJS.ProcessEnv;
+      buffer?: boolean;
+      cwd?: string;
+      /** A pseudo-terminal for it on a remote machine (ssh -tt); here the caller makes its own. */
+      tty?: boolean;
+      /** On a remote machine: the command reads the channel itself, and ends when it closes. */
+      ownInput?: boolean;
+    } = {},
   ): {
     argv: string[];
     process: ResultPromise<{ reject: false; env: NodeJS.ProcessEnv; extendEnv: false; buffer: boolean }>;
@@ -163,7 +171,7 @@ export class IpRunner {
     const channel = this.remote?.channelNow() ?? null;
     this.counters.spawned++;
     // With a terminal, sshd hangs up the command when the channel closes; without, the server-side guard ends it.
-    const real = channel ? channel.argv(argv, { env: { ...REMOTE_ENV, ...options.env }, endWithChannel: !options.tty, tty: options.tty === true }) : argv;
+    const real = channel ? channel.argv(argv, { env: { ...REMOTE_ENV, ...options.env }, endWithChannel: !options.tty && !options.ownInput, tty: options.tty === true }) : argv;
     // buffer: false for what may run for hours (terminals): read as it comes, kept nowhere.
     const child = execa(real[0] as string, real.slice(1), {
       reject: false,

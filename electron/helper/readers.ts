@@ -2,7 +2,9 @@
 // namespace, answering the snapshot's queries from a pipe instead of a new
 // process each time. A reader sits inside its namespace and so keeps it
 // alive: it is ended the moment the name goes (inotify on /run/netns, before
-// the app deletes one), when unused for a while, and past a cap.
+// the app deletes one), when unused for a while, and past a cap. The pool
+// keeps the cap and the idle rule; a place starts the readers, on this
+// machine (here) or on a server (remote/reader-hub.ts).
 import { statSync, watch, type FSWatcher } from 'node:fs';
 import type { ResultPromise } from 'execa';
 import type { IpRunner } from './ip';
@@ -13,13 +15,13 @@ export const READER_CAP = 256;
 /** A reader unused this long ends. */
 export const READER_IDLE_MS = 120_000;
 /** An answer slower than this means something is wrong with the reader: it is ended and the caller falls back. */
-const ANSWER_TIMEOUT_MS = 5000;
+export const ANSWER_TIMEOUT_MS = 5000;
 /**
  * A line that always fails, closing each round: its "Command failed -:N"
  * on stderr says every answer before it is out. (A valid name no one uses;
  * should it exist, the round times out and the reader is replaced.)
  */
-const SENTINEL = 'link show dev .nx-end.';
+export const SENTINEL = 'link show dev .nx-end.';
 
 type Child = ResultPromise<{ reject: false; env: NodeJS.ProcessEnv; extendEnv: false; buffer: boolean }>;
 
@@ -31,7 +33,30 @@ interface Round {
   timer: NodeJS.Timeout;
 }
 
-class Reader {
+/** One namespace's reader, wherever it runs. */
+export interface Reader {
+  /** The namespace's inode when the reader started: a name pointed elsewhere later is another namespace. */
+  readonly inode: number;
+  readonly lastUsed: number;
+  readonly ended: boolean;
+  /** The output of `lines` (one JSON value each), or null when any failed or the reader did not answer. */
+  query(lines: readonly string[]): Promise<string | null>;
+  end(): void;
+}
+
+/** Where readers run. */
+export interface ReaderPlace {
+  /** Called once by the pool with the readers it keeps, by name, so the place can end those whose names go. */
+  follow(readers: ReadonlyMap<string, Reader>): void;
+  /** A reader inside `name` if the name still points to namespace `inode`, else null; `onEnd` runs once it ends, for whatever reason. */
+  open(name: string, inode: number, onEnd: () => void): Reader | null;
+  /** Ends every reader whose name is gone or points elsewhere (a place that hears of it itself does nothing). */
+  prune(): void;
+  close(): void;
+}
+
+/** A reader on this machine: its own ip process, rounds told apart on stderr. */
+class PipeReader implements Reader {
   private sent = 0;
   private stdout = '';
   private stderr = '';
@@ -44,7 +69,6 @@ class Reader {
 
   constructor(
     private readonly child: Child,
-    /** The namespace's inode when the reader started: a name pointed elsewhere later is another namespace. */
     readonly inode: number,
     private readonly onEnd: () => void,
   ) {
@@ -64,7 +88,6 @@ class Reader {
     child.stdin?.on('error', () => this.end());
   }
 
-  /** The output of `lines` (one JSON value each), or null when any failed or the reader did not answer. */
   query(lines: readonly string[]): Promise<string | null> {
     const run = this.queue.then(() => this.ask(lines));
     this.queue = run.catch(() => undefined);
@@ -126,21 +149,61 @@ function inodeOf(path: string): number | null {
   }
 }
 
-export class NamespaceReaders {
-  private readonly readers = new Map<string, Reader>();
-  private readonly sweeper: NodeJS.Timeout;
-  /** Watches the names while readers exist, whatever else the helper follows. */
+/** Readers on this machine, watching the names' directory while any exist. */
+export class LocalReaderPlace implements ReaderPlace {
   private watcher: FSWatcher | null = null;
+  private readers: ReadonlyMap<string, Reader> = new Map();
 
   constructor(
     private readonly ip: IpRunner,
     /** Where names live (/run/netns). */
     private readonly dir: string,
+  ) {}
+
+  follow(readers: ReadonlyMap<string, Reader>): void {
+    this.readers = readers;
+  }
+
+  open(name: string, inode: number, onEnd: () => void): Reader | null {
+    if (inodeOf(`${this.dir}/${name}`) !== inode) return null;
+    this.watchNames();
+    const { process: child } = this.ip.start('ip', ['-force', '-j', '-d', '-batch', '-'], name, { buffer: false });
+    return new PipeReader(child, inode, onEnd);
+  }
+
+  prune(): void {
+    for (const [name, reader] of this.readers) if (inodeOf(`${this.dir}/${name}`) !== reader.inode) reader.end();
+  }
+
+  close(): void {
+    this.watcher?.close();
+    this.watcher = null;
+  }
+
+  /** inotify on the names' directory: a name deleted by anyone ends its reader within milliseconds. */
+  private watchNames(): void {
+    if (this.watcher) return;
+    try {
+      this.watcher = watch(this.dir, () => this.prune());
+      this.watcher.on('error', () => undefined);
+    } catch {
+      // No directory to watch: listings still prune.
+    }
+  }
+}
+
+export class NamespaceReaders {
+  private readonly readers = new Map<string, Reader>();
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(
+    private readonly place: ReaderPlace,
     private readonly cap = READER_CAP,
     private readonly idleMs = READER_IDLE_MS,
   ) {
     this.sweeper = setInterval(() => this.sweepIdle(), Math.min(10_000, idleMs));
     this.sweeper.unref();
+    place.follow(this.readers);
   }
 
   /**
@@ -155,15 +218,13 @@ export class NamespaceReaders {
       reader = undefined;
     }
     if (!reader) {
-      if (inodeOf(`${this.dir}/${name}`) !== Number(inode)) return null;
       if (this.readers.size >= this.cap) this.leastRecentlyUsed()?.end();
-      const { process: child } = this.ip.start('ip', ['-force', '-j', '-d', '-batch', '-'], name, { buffer: false });
-      const created: Reader = new Reader(child, Number(inode), () => {
+      const created = this.place.open(name, Number(inode), () => {
         if (this.readers.get(name) === created) this.readers.delete(name);
       });
+      if (!created) return null;
       this.readers.set(name, created);
       reader = created;
-      this.watchNames();
     }
     return reader.query(lines);
   }
@@ -184,27 +245,15 @@ export class NamespaceReaders {
     this.readers.get(name)?.end();
   }
 
-  /** Ends every reader whose name is gone or points to another namespace: called on each /run/netns change. */
+  /** Ends every reader whose name is gone or points to another namespace: called on each listing. */
   prune(): void {
-    for (const [name, reader] of this.readers) if (inodeOf(`${this.dir}/${name}`) !== reader.inode) reader.end();
+    this.place.prune();
   }
 
   endAll(): void {
     clearInterval(this.sweeper);
     for (const reader of this.readers.values()) reader.end();
-    this.watcher?.close();
-    this.watcher = null;
-  }
-
-  /** inotify on the names' directory: a name deleted by anyone ends its reader within milliseconds. */
-  private watchNames(): void {
-    if (this.watcher) return;
-    try {
-      this.watcher = watch(this.dir, () => this.prune());
-      this.watcher.on('error', () => undefined);
-    } catch {
-      // No directory to watch: listings still prune.
-    }
+    this.place.close();
   }
 
   private sweepIdle(): void {

@@ -19,7 +19,8 @@ import { enforceRails, sshSessions } from './guard-rails';
 import { procSelfPid } from './pids';
 import { localContainerNames } from './name-sources';
 import { forgetHolders, NETNS_DIR, Snapshotter } from './snapshot';
-import { NamespaceReaders } from './readers';
+import { LocalReaderPlace, NamespaceReaders } from './readers';
+import { ReaderHub } from './remote/reader-hub';
 import { ProcessWatcher } from './process-watch';
 import { stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -80,8 +81,8 @@ export class HelperService {
   private iproute2 = '';
   private readonly watcher: TopologyWatcher;
   private processes: ProcessWatcher | undefined;
-  /** Readers are one process each: on a remote machine each would hold one of the connection's few channels. */
-  private readonly readers: NamespaceReaders | null;
+  /** Long-lived readers: here one process each; on a remote machine behind one channel (remote/reader-hub.ts). */
+  private readonly readers: NamespaceReaders;
   private readonly ssh: SshLink | null;
   /** Why every call fails for now: a remote machine not reached yet, or an answer the user must give (host key, sudo). */
   private blocked: RpcError | null = null;
@@ -89,8 +90,9 @@ export class HelperService {
   constructor(private readonly options: ServiceOptions) {
     this.ssh = options.ssh ?? null;
     this.ip = new IpRunner((event) => options.notify('command', event), this.ssh);
-    this.readers = this.ssh ? null : new NamespaceReaders(this.ip, NETNS_DIR);
-    const view = this.ssh ? new RemoteView(this.ip, this.ssh.label) : localView;
+    const hub = this.ssh ? new ReaderHub(this.ip) : null;
+    this.readers = new NamespaceReaders(hub ?? new LocalReaderPlace(this.ip, NETNS_DIR));
+    const view = this.ssh && hub ? new RemoteView(this.ip, this.ssh.label, hub) : localView;
     const snapshots = new Snapshotter(this.ip, options.workDir, (entry) => this.giveNsid(entry.name), this.readers, view);
     this.ctx = { mode: options.mode, remote: this.ssh?.label ?? null, ip: this.ip, snapshots, selfPid: options.selfPid, workDir: options.workDir, notify: options.notify };
     this.watcher = new TopologyWatcher(
@@ -133,7 +135,7 @@ export class HelperService {
           p,
           async (ns) => {
             // A reader inside would keep the namespace, and its veths, alive.
-            this.readers?.end(ns);
+            this.readers.end(ns);
             await Promise.all([this.pings.jobs.stopIn(ns), this.captures.jobs.stopIn(ns), this.terminals.jobs.stopIn(ns)]);
           },
           this.spawned,
@@ -290,7 +292,7 @@ export class HelperService {
     if (this.timer) clearTimeout(this.timer);
     this.watcher.stop();
     this.processes?.stop();
-    this.readers?.endAll();
+    this.readers.endAll();
     this.ssh?.close();
     await Promise.all([this.pings.jobs.stopAll(), this.captures.dispose(), this.spawned.jobs.stopAll(), this.terminals.jobs.stopAll()]);
     this.ctx.snapshots.dispose();

@@ -16,6 +16,7 @@ import { procSelfPid } from './pids';
 import type { NamespaceReaders } from './readers';
 import { isPlainNetnsName } from '../../shared/schemas';
 import { readRemotely } from './remote/read-script';
+import { ROOT_READER } from './remote/reader-hub';
 
 export { mapLimit, NETNS_DIR };
 const PARALLEL_QUERIES = 8;
@@ -217,6 +218,11 @@ export class Snapshotter {
     return anchor === undefined ? null : `/proc/${anchor}/ns/net`;
   }
 
+  /** A listing made now, on the machine this helper reads (a server's over SSH), for checks the last one cannot answer. */
+  listNow(): Promise<NamespaceEntry[]> {
+    return listNamespaces(this.view);
+  }
+
   /** The last listing's entry for a namespace id. */
   entry(id: string): NamespaceEntry | undefined {
     return this.entries.get(id);
@@ -242,12 +248,25 @@ export class Snapshotter {
     return parsed;
   }
 
+  /**
+   * The name this namespace's reader goes by; null when it gets none. Named
+   * ones have one; on a server, its own namespace too (the hub sits in it,
+   * so a reader there keeps nothing alive that would otherwise go).
+   */
+  private readerName(entry: NamespaceEntry): string | null {
+    if (!this.readers || entry.stale) return null;
+    if (entry.root) return this.view.remote ? ROOT_READER : null;
+    return entry.plain ? entry.name : null;
+  }
+
   /** One namespace, one process: `ip [-n NAME] -j -d -batch -`. */
   private async query(entry: NamespaceEntry): Promise<RawNamespace | null> {
     if (entry.stale) return { ...entry, links: [], routes: [], nsids: new Map(), problem: 'stale: the namespace this name pointed to is gone' };
-    if (this.readers && entry.plain && !entry.root && entry.name !== null) {
-      const answer = await this.readers.read(entry.name, entry.id, QUERY_LINES);
-      if (answer !== null) return { ...entry, ...this.parseAnswer(entry.id, answer) };
+    const reader = this.readerName(entry);
+    if (this.readers && reader !== null) {
+      const table = entry.root ? this.view.nsidTable() : null;
+      const answer = await this.readers.read(reader, entry.id, table === null ? this.linesFor(entry) : QUERY_LINES);
+      if (answer !== null) return { ...entry, ...this.parseAnswer(entry.id, answer), ...(table === null ? {} : { nsids: parseNsidTable(table) }) };
     }
     const input = `${this.linesFor(entry).join('\n')}\n`;
     const result = await this.ip.run('ip', ['-j', '-d', '-batch', '-'], { namespace: refOf(entry), input, log: false });
@@ -353,34 +372,36 @@ export class Snapshotter {
   }
 
   /**
-   * Re-reads every namespace. With readers: each named one through its
-   * reader (started if need be), the rest one process each. Without: named
-   * ones in batch groups, unnamed ones through nsenter.
+   * Re-reads every namespace. Those with a reader are read through it; the
+   * rest in batch groups here (forking from ip is cheaper than from Node) or
+   * scripts on a server, and get readers afterwards.
    */
   async take(): Promise<Topology> {
     const started = performance.now();
     this.failureListing = null;
     const entries = await this.list({ renamed: true });
     await this.greet(entries);
-    // Namespaces with a reader are read through it; the rest in batch groups (forking from ip is cheaper than from Node), and get readers afterwards.
     const readers = this.readers;
-    const warm = readers ? entries.filter((e) => e.plain && !e.root && e.name !== null && readers.has(e.name, e.id)) : [];
+    const warm = readers ? entries.filter((e) => readers.has(this.readerName(e) ?? '', e.id)) : [];
     const cold = entries.filter((e) => !warm.includes(e));
-    const raw = (await Promise.all([mapLimit(warm, PARALLEL_QUERIES, (e) => this.query(e)), this.view.remote ? this.readScripted(cold) : this.takeInGroups(cold)])).flat();
+    // A server's readers answer behind one channel: asked all at once, they cost one round trip and work side by side.
+    const asked = this.view.remote ? warm.length : PARALLEL_QUERIES;
+    const raw = (await Promise.all([mapLimit(warm, asked, (e) => this.query(e)), this.view.remote ? this.readScripted(cold) : this.takeInGroups(cold)])).flat();
     const read = new Map(raw.filter((n): n is RawNamespace => n !== null).map((n) => [n.id, n]));
     // In the listing's order (the helper's own first), however they were read.
     this.cache = new Map(entries.flatMap((e) => (read.has(e.id) ? [[e.id, read.get(e.id) as RawNamespace] as const] : [])));
     const topology = await this.resolvedFully();
     this.lastFullMs = performance.now() - started;
     // Only into free places: past the cap, starting readers would end others just used, and the next reading would do the same.
-    if (readers) void this.warmUp(cold.filter((e) => e.plain && !e.root && !e.stale && e.name !== null).slice(0, readers.room()));
+    if (readers) void this.warmUp(cold.filter((e) => this.readerName(e) !== null).slice(0, readers.room()));
     return topology;
   }
 
   /** Starts readers for namespaces read without one, two at a time, so the next reading is cheap. */
   private async warmUp(entries: NamespaceEntry[]): Promise<void> {
     await mapLimit(entries, 2, async (e) => {
-      if (this.readers && e.name !== null && this.entries.get(e.id)) await this.readers.read(e.name, e.id, QUERY_LINES);
+      const reader = this.readerName(e);
+      if (this.readers && reader !== null && this.entries.get(e.id)) await this.readers.read(reader, e.id, this.linesFor(e));
     });
   }
 

@@ -157,6 +157,30 @@ describe('a remote host over SSH', () => {
     expect(JSON.parse(server.exec(['ip', '-j', 'link', 'show', 'uplink']))[0].operstate).toBe('UP');
   });
 
+  it('answers readings from readers on the server, which never keep a namespace alive', async () => {
+    const readers = (name: string) => server.processes(`ip -n ${name} -force -j -d -batch -`);
+    server.exec(['ip', 'netns', 'add', 'kept']);
+    server.exec(['ip', 'netns', 'add', 'far']);
+    server.exec(['ip', '-n', 'kept', 'link', 'add', 'name', 'kv', 'type', 'veth', 'peer', 'name', 'pv', 'netns', 'far']);
+    await helper.client.call('snapshot', {});
+
+    await until('readers inside both', () => readers('kept').length === 1 && readers('far').length === 1);
+    // The next reading goes through them, and sees what changed since.
+    server.exec(['ip', '-n', 'kept', 'address', 'add', '10.9.9.1/24', 'dev', 'kv']);
+    const read = named(await helper.client.call('snapshot', {}), 'kept');
+    expect(read.links.find((l) => l.ifname === 'kv')?.addresses).toEqual(['10.9.9.1/24']);
+    expect(readers('kept').length).toBe(1);
+    // Deleted by someone else: the veth goes with the namespace, as if the helper were not there.
+    const output = server.exec(['sh', '-c', 'ip netns delete kept; t0=$(date +%s%N); n=0; while ip -n far link show pv >/dev/null 2>&1 && [ $n -lt 20000 ]; do n=$((n+1)); done; echo "gone-after $(( ($(date +%s%N) - t0) / 1000000 ))"']);
+    const ms = Number(/gone-after (\d+)/.exec(output)?.[1]);
+    process.stderr.write(`remote.test: veth gone ${ms} ms after ip netns delete on the server\n`);
+    expect(ms).toBeLessThan(1000);
+    expect(readers('kept')).toEqual([]);
+    // The app deleting one ends its reader first.
+    expect((await helper.client.call('netns.delete', { name: 'far' })).removedPeers).toEqual([]);
+    await until('no reader left in far', () => readers('far').length === 0);
+  });
+
   it('refuses a destination that could be read as an option', async () => {
     const started = startHelper(['--ssh=-oProxyCommand=touch /tmp/x', `--ssh-config=${server.configFile}`], NO_AGENT, server.clientWrap);
     await expect(started).rejects.toThrow(/--ssh: the host must not start with "-"/);
@@ -269,12 +293,24 @@ describe('a helper killed outright', () => {
     // The other helper of this file keeps its own monitor there.
     const monitors = () => server.processes('monitor all-nsid').length;
     const before = monitors();
+    const hubs = () => server.processes('netns monitor').length;
+    const inNetns1 = () => server.processes('ip -n netns1 -force').length;
+    const hubsBefore = hubs();
+    const readersBefore = inNetns1();
     const doomed = await remoteHelper('server');
+    await doomed.client.call('snapshot', {});
     await doomed.client.call('ping.start', { namespace: 'netns1', target: '10.1.1.2', intervalMs: 200 });
     await doomed.client.call('capture.start', { namespace: 'netns1', ifname: 'veth1' });
-    await until('the ping, tcpdump and a monitor to run there', () => server.processes('10.1.1.2').length > 0 && server.processes('tcpdump').length > 0 && monitors() > before);
+    await until(
+      'the ping, tcpdump, a monitor, a reader hub and its reader in netns1 to run there',
+      () => server.processes('10.1.1.2').length > 0 && server.processes('tcpdump').length > 0 && monitors() > before && hubs() > hubsBefore && inNetns1() > readersBefore,
+    );
     doomed.process.kill('SIGKILL');
-    await until('the ping, tcpdump and its monitor to end on the server', () => server.processes('10.1.1.2').length === 0 && server.processes('tcpdump').length === 0 && monitors() === before, 15_000);
+    await until(
+      'the ping, tcpdump, its monitor, hub and readers to end on the server',
+      () => server.processes('10.1.1.2').length === 0 && server.processes('tcpdump').length === 0 && monitors() === before && hubs() === hubsBefore && inNetns1() === readersBefore,
+      15_000,
+    );
   });
 });
 

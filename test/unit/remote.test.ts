@@ -126,19 +126,27 @@ describe('the facts script', () => {
   it('reads namespaces, processes and mounts from one output, whatever their names hold', () => {
     const facts = parseFacts(fixture('facts-output.txt'), NONCE);
     if (!facts) throw new Error('no facts');
-    // A name with a newline in it; both are bind mounts of nsfs inodes, the device of the reader's own namespace.
-    expect(facts.netns.map((f) => f.name.toString()).sort()).toEqual(['red', 'two\nlines']);
-    expect(facts.netns.every((f) => f.dev === facts.self.dev)).toBe(true);
-    expect(facts.byNs.get(String(facts.self.ino))?.length).toBeGreaterThan(0);
+    // A name with a newline in it, and one that looks like the end mark (a plain file, not a namespace: another device).
+    expect(facts.netns.map((f) => f.name.toString()).sort()).toEqual(['red', 'two\nlines', `\x1e${NONCE}end`].sort());
+    expect(facts.netns.filter((f) => f.dev === facts.self.dev).map((f) => f.name.toString()).sort()).toEqual(['red', 'two\nlines']);
+    // Both names are the namespace a sleeper runs in.
+    const red = facts.netns.find((f) => f.name.toString() === 'red');
+    expect(facts.byNs.get(String(red?.ino))?.map((pid) => facts.stat.get(pid)?.comm)).toEqual(['sleep']);
+    expect(facts.byNs.get(String(facts.self.ino))?.length).toBeGreaterThan(3);
     expect(facts.mountinfo).toMatch(/\/run\/netns\/red/);
     // A process named to look like the end of the output ended nothing.
-    expect([...facts.stat.values()].some((s) => s.comm === 'fake\x1eba5eend')).toBe(true);
-    expect(facts.cgroup.size).toBeGreaterThan(10);
+    expect([...facts.stat.values()].some((s) => s.comm === `fake\x1e${NONCE}end`)).toBe(true);
+    expect([...facts.marked].map((pid) => facts.stat.get(pid)?.comm)).toEqual(['sleep']);
+    expect(facts.cgroup.size).toBe(facts.stat.size);
+    expect(facts.cpus).toBeGreaterThanOrEqual(1);
+    // The server's own nsid table: red (also named two\nlines) was given nsid 5.
+    expect(facts.nsids).toEqual([{ nsid: 5, name: expect.stringMatching(/^(red|two\nlines)$/) }]);
   });
 
   it('is null when the output was cut short', () => {
     const text = fixture('facts-output.txt');
-    expect(parseFacts(text.slice(0, text.indexOf(`\x1e${NONCE}marked`)), NONCE)).toBeNull();
+    expect(parseFacts(text.slice(0, text.lastIndexOf('\x1e')), NONCE)).toBeNull();
+    expect(parseFacts(text.slice(0, -1), NONCE)).toBeNull();
     expect(parseSshSockets(`\x1e${NONCE}tcp\n`, NONCE)).toBeNull();
   });
 });

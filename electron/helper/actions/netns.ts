@@ -10,7 +10,6 @@ import type { NsRef } from '../ip';
 import { Jobs } from '../jobs';
 import { enforceRails, namespaceDeletionRisk } from '../guard-rails';
 import { waitUntilGone } from './wait';
-import { listNamespaces } from '../snapshot';
 import { procPid } from '../pids';
 
 export async function createNetns(ctx: Context, p: ValidParams['netns.create']): Promise<MethodResults['netns.create']> {
@@ -100,7 +99,7 @@ export async function deleteNetns(
   await stopJobsIn(victim.name !== null && !victim.nameNeedsId ? victim.name : victim.id);
   // Processes inside (a container, a shell started elsewhere) keep the namespace alive: its name would go, nothing else.
   if (victim.name !== null) await spawned.end(victim.id);
-  const holders = victim.name !== null ? await currentHolders(victim.id) : [];
+  const holders = victim.name !== null ? await currentHolders(ctx, victim.id) : [];
   const owner = victim.name !== null ? runtimeOwnedName(victim.name) : null;
   if ((holders.length || owner) && !p.confirmRisk) {
     const name = displayName(victim.name as string);
@@ -127,8 +126,8 @@ export async function deleteNetns(
 }
 
 /** The processes in a namespace now (not the helpers' own), as "comm (pid N)" with their container. */
-async function currentHolders(namespaceId: string): Promise<{ holder: Holder; text: string }[]> {
-  const entry = (await listNamespaces()).find((e) => e.id === namespaceId);
+async function currentHolders(ctx: Context, namespaceId: string): Promise<{ holder: Holder; text: string }[]> {
+  const entry = (await ctx.snapshots.listNow()).find((e) => e.id === namespaceId);
   return (entry?.holders ?? []).map((holder) => ({
     holder,
     text: `${holder.command} (pid ${holder.pid}${holder.containerName ? `, ${holder.runtime} container ${displayName(holder.containerName)}` : ''})`,

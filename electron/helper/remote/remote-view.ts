@@ -7,6 +7,7 @@ import type { IpRunner } from '../ip';
 import { HELPER_MARK, parseStat, TOOLS } from '../own-processes';
 import { ContainerNames } from '../runtimes';
 import { remoteNameSources } from './remote-name-sources';
+import type { ReaderHub } from './reader-hub';
 
 /**
  * Sections start with a control character and a nonce chosen per reading:
@@ -16,20 +17,23 @@ import { remoteNameSources } from './remote-name-sources';
 const mark = (nonce: string) => `\x1e${nonce}`;
 const sectionFunction = (nonce: string) => `s() { printf '\\036%s%s\\n' ${nonce} "$1"; }`;
 
-/** Globs expand in the shell; each tool runs once for every process. Names end with NUL: they may hold newlines. */
-export const factsScript = (nonce: string) =>
-  [
-    sectionFunction(nonce),
-    `s self; stat -L -c '%d %i' /proc/self/ns/net`,
-    `s net; find /proc/[0-9]*/ns/net -maxdepth 0 -printf '%p %l\\n' 2>/dev/null`,
-    `s mountinfo; cat /proc/self/mountinfo`,
-    `s netns; find ${NETNS_DIR} -mindepth 1 -maxdepth 1 -printf '%D %i %f\\0' 2>/dev/null`,
-    `s stat; cat /proc/[0-9]*/stat 2>/dev/null`,
-    `s cgroup; grep -H '' /proc/[0-9]*/cgroup 2>/dev/null`,
-    `s marked; grep -lz '^${HELPER_MARK}=' /proc/[0-9]*/environ 2>/dev/null`,
-    `s cpus; nproc 2>/dev/null`,
-    `s end`,
-  ].join('\n');
+/**
+ * Two tools, each run once for every process (a process each costs more than
+ * the reading). find follows the command-line links (-H): a /proc/PID/ns/net
+ * gives its namespace's device and inode, /proc/self's the reader's own.
+ * grep -z prints each whole file as one NUL-ended record after its path
+ * (stat, cgroup, mountinfo and the CPU list all start with a digit; environ
+ * only the helpers' mark). Then the server's own nsid table, read here
+ * since a reader there would name nsids after the names it started with.
+ * No name can hold a NUL, so none can forge a record, and none can guess
+ * the end mark ($1).
+ */
+export const FACTS_SCRIPT = [
+  `find -H /proc/self/ns/net /proc/[0-9]*/ns/net ${NETNS_DIR} -maxdepth 1 \\( -path '${NETNS_DIR}/*' -printf 'N %D %i %f\\0' \\) -o \\( -path '/proc/*' -printf 'P %p %D %i\\0' \\) 2>/dev/null`,
+  `grep -Hz -e '^[0-9]' -e '^${HELPER_MARK}=' /proc/self/mountinfo /sys/devices/system/cpu/online /proc/[0-9]*/stat /proc/[0-9]*/cgroup /proc/[0-9]*/environ 2>/dev/null`,
+  `printf 'I '; ip -j netns list-id 2>/dev/null; printf '\\0'`,
+  `printf '\\036%send' "$1"`,
+].join('\n');
 
 /** A fresh mark for one script's output. */
 export const randomNonce = () => randomBytes(8).toString('hex');
@@ -45,6 +49,8 @@ export interface RemoteFacts {
   marked: Set<number>;
   /** The server's processors (1 when it does not say). */
   cpus: number;
+  /** `ip -j netns list-id` in the server's own namespace (null when it printed nothing). */
+  nsids: unknown;
 }
 
 const pidOf = (path: string) => Number(/^\/proc\/(\d+)\//.exec(path)?.[1] ?? NaN);
@@ -77,47 +83,56 @@ export function parseSshSockets(stdout: string, nonce: string): { tcp: string; t
   return { tcp: sections.get('tcp') ?? '', tcp6: sections.get('tcp6') ?? '', inodes: new Set(inodes) };
 }
 
-/** Reads the facts script's output; null when it was cut short (no end mark). */
-export function parseFacts(stdout: string, nonce: string): RemoteFacts | null {
-  const sections = sectionsOf(stdout, nonce);
-  if (!sections) return null;
-  const lines = (name: string) => (sections.get(name) ?? '').split('\n').filter(Boolean);
-  const [dev = NaN, ino = NaN] = (lines('self')[0] ?? '').split(' ').map(Number);
-  const byNs = new Map<string, number[]>();
-  for (const line of lines('net')) {
-    const [path = '', link = ''] = line.split(' ');
-    const id = /net:\[(\d+)\]/.exec(link)?.[1];
-    if (id) byNs.set(id, [...(byNs.get(id) ?? []), pidOf(path)]);
-  }
-  const netns = (sections.get('netns') ?? '').split('\0').flatMap((entry) => {
-    const [d, i, ...name] = entry.split(' ');
-    return d && i ? [{ name: Buffer.from(name.join(' ')), dev: Number(d), ino: Number(i) }] : [];
-  });
-  const stat = new Map<number, { comm: string; state: string; ppid: number }>();
-  for (const line of lines('stat')) {
-    const parsed = parseStat(line);
-    if (parsed) stat.set(Number(line.slice(0, line.indexOf(' '))), parsed);
-  }
-  const cgroup = new Map<number, string>();
-  for (const line of lines('cgroup')) {
-    const pid = pidOf(line);
-    const text = line.slice(line.indexOf(':') + 1);
-    cgroup.set(pid, cgroup.has(pid) ? `${cgroup.get(pid)}\n${text}` : text);
-  }
-  return {
-    self: { dev, ino },
-    byNs: sortPids(byNs),
-    mountinfo: sections.get('mountinfo') ?? '',
-    netns,
-    stat,
-    cgroup,
-    marked: new Set(lines('marked').map(pidOf)),
-    cpus: Math.max(1, Number(lines('cpus')[0]) || 1),
-  };
+/** The CPUs a list such as "0-3,8" names. */
+function cpuCount(list: string): number {
+  return list
+    .trim()
+    .split(',')
+    .reduce((sum, range) => {
+      const [a, b = a] = range.split('-').map(Number);
+      return sum + (Number.isInteger(a) && Number.isInteger(b) ? (b as number) - (a as number) + 1 : 0);
+    }, 0);
 }
 
-/** Besides the tools, what carries a remote command: sudo, env, the shell that ends it with its channel, the facts script's own. */
-const REMOTE_TOOLS = new Set([...TOOLS, 'sudo', 'env', 'sh', 'cat', 'find', 'grep', 'stat']);
+/** Reads the facts script's output; null when it was cut short (no end mark). */
+export function parseFacts(stdout: string, nonce: string): RemoteFacts | null {
+  const records = stdout.split('\0');
+  if (records.pop() !== `\x1e${nonce}end`) return null;
+  const facts: RemoteFacts = { self: { dev: NaN, ino: NaN }, byNs: new Map(), mountinfo: '', netns: [], stat: new Map(), cgroup: new Map(), marked: new Set(), cpus: 1, nsids: null };
+  for (const record of records) {
+    if (record.startsWith('N ')) {
+      const [, dev, ino, ...name] = record.split(' ');
+      facts.netns.push({ name: Buffer.from(name.join(' ')), dev: Number(dev), ino: Number(ino) });
+    } else if (record.startsWith('I ')) {
+      try {
+        facts.nsids = JSON.parse(record.slice(2));
+      } catch {
+        // No table: the root's reading asks for it.
+      }
+    } else if (record.startsWith('P ')) {
+      const [, path = '', dev, ino = ''] = record.split(' ');
+      if (path === '/proc/self/ns/net') facts.self = { dev: Number(dev), ino: Number(ino) };
+      else facts.byNs.set(ino, [...(facts.byNs.get(ino) ?? []), pidOf(path)]);
+    } else {
+      const colon = record.indexOf(':');
+      const path = record.slice(0, colon);
+      const text = record.slice(colon + 1).replace(/\n$/, '');
+      const pid = pidOf(path);
+      if (path === '/proc/self/mountinfo') facts.mountinfo = text;
+      else if (path === '/sys/devices/system/cpu/online') facts.cpus = Math.max(1, cpuCount(text));
+      else if (path.endsWith('/stat')) {
+        const parsed = parseStat(text);
+        if (parsed) facts.stat.set(pid, parsed);
+      } else if (path.endsWith('/cgroup')) facts.cgroup.set(pid, text);
+      else if (path.endsWith('/environ') && text.startsWith(`${HELPER_MARK}=`)) facts.marked.add(pid);
+    }
+  }
+  facts.byNs = sortPids(facts.byNs);
+  return facts;
+}
+
+/** Besides the tools, what carries a remote command: sudo, env, the shell that ends it with its channel, the facts script's own, the reader hub's awk. */
+const REMOTE_TOOLS = new Set([...TOOLS, 'sudo', 'env', 'sh', 'cat', 'find', 'grep', 'stat', 'awk', 'mawk', 'gawk']);
 
 export class RemoteView implements HostView {
   private facts: RemoteFacts | null = null;
@@ -126,13 +141,16 @@ export class RemoteView implements HostView {
   constructor(
     private readonly ip: IpRunner,
     readonly remote: string,
+    private readonly hub: ReaderHub,
   ) {
     this.names = new ContainerNames(remoteNameSources(ip, (pid) => this.facts?.stat.get(pid)?.ppid ?? null));
   }
 
   async begin(): Promise<void> {
     const nonce = randomNonce();
-    const result = await this.ip.run('sh', ['-c', factsScript(nonce)], { namespace: null, log: false });
+    // Through the readers' hub when it runs: a channel of its own costs more than the script.
+    const viaHub = await this.hub.facts(nonce);
+    const result = viaHub === null ? await this.ip.run('sh', ['-c', FACTS_SCRIPT, 'sh', nonce], { namespace: null, log: false }) : { stdout: viaHub, stderr: '', exitCode: 0 };
     const facts = parseFacts(result.stdout, nonce);
     if (!facts) throw new Error(`reading /proc on ${this.remote} failed: ${result.stderr.trim() || `exit ${result.exitCode}`}`);
     this.facts = facts;
@@ -150,6 +168,7 @@ export class RemoteView implements HostView {
   netnsFiles = async () => this.now.netns;
   comm = async (pid: number) => this.now.stat.get(pid)?.comm ?? '';
   cgroup = async (pid: number) => this.now.cgroup.get(pid) ?? '';
+  nsidTable = () => this.facts?.nsids ?? null;
 
   async owned(pid: number): Promise<boolean | null> {
     const stat = this.now.stat.get(pid);
