@@ -171,7 +171,11 @@ describe('a remote host over SSH', () => {
     expect(read.links.find((l) => l.ifname === 'kv')?.addresses).toEqual(['10.9.9.1/24']);
     expect(readers('kept').length).toBe(1);
     // Deleted by someone else: the veth goes with the namespace, as if the helper were not there.
-    const output = server.exec(['sh', '-c', 'ip netns delete kept; t0=$(date +%s%N); n=0; while ip -n far link show pv >/dev/null 2>&1 && [ $n -lt 20000 ]; do n=$((n+1)); done; echo "gone-after $(( ($(date +%s%N) - t0) / 1000000 ))"']);
+    const output = server.exec([
+      'sh',
+      '-c',
+      'ip netns delete kept; t0=$(date +%s%N); n=0; while ip -n far link show pv >/dev/null 2>&1 && [ $n -lt 20000 ]; do n=$((n+1)); done; echo "gone-after $(( ($(date +%s%N) - t0) / 1000000 ))"',
+    ]);
     const ms = Number(/gone-after (\d+)/.exec(output)?.[1]);
     process.stderr.write(`remote.test: veth gone ${ms} ms after ip netns delete on the server\n`);
     expect(ms).toBeLessThan(1000);

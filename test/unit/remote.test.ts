@@ -128,7 +128,12 @@ describe('the facts script', () => {
     if (!facts) throw new Error('no facts');
     // A name with a newline in it, and one that looks like the end mark (a plain file, not a namespace: another device).
     expect(facts.netns.map((f) => f.name.toString()).sort()).toEqual(['red', 'two\nlines', `\x1e${NONCE}end`].sort());
-    expect(facts.netns.filter((f) => f.dev === facts.self.dev).map((f) => f.name.toString()).sort()).toEqual(['red', 'two\nlines']);
+    expect(
+      facts.netns
+        .filter((f) => f.dev === facts.self.dev)
+        .map((f) => f.name.toString())
+        .sort(),
+    ).toEqual(['red', 'two\nlines']);
     // Both names are the namespace a sleeper runs in.
     const red = facts.netns.find((f) => f.name.toString() === 'red');
     expect(facts.byNs.get(String(red?.ino))?.map((pid) => facts.stat.get(pid)?.comm)).toEqual(['sleep']);
