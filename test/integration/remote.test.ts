@@ -1,7 +1,7 @@
 // Remote hosts over SSH: the real helper, in a network namespace of its own,
 // reaches a real sshd in private namespaces that play the server, over a veth
 // between the two. Nothing leaves the namespaces the test made.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Namespace, Topology } from '../../shared/model';
@@ -181,8 +181,30 @@ describe('a remote host over SSH', () => {
     expect(ms).toBeLessThan(1000);
     expect(readers('kept')).toEqual([]);
     // The app deleting one ends its reader first.
+    // Read again: pv went with kept.
+    expect(named(await helper.client.call('snapshot', {}), 'far').links.map((l) => l.ifname)).toEqual(['lo']);
     expect((await helper.client.call('netns.delete', { name: 'far' })).removedPeers).toEqual([]);
     await until('no reader left in far', () => readers('far').length === 0);
+  });
+
+  it('reads afresh through a reader killed on the server, and a name made again gets a new reader', async () => {
+    const readers = () => server.processes('ip -n again -force -j -d -batch -');
+    const lo = (t: Topology) => named(t, 'again').links.find((l) => l.ifname === 'lo');
+    server.exec(['ip', 'netns', 'add', 'again']);
+    await helper.client.call('snapshot', {});
+    await until('a reader inside', () => readers().length === 1);
+    for (const pid of readers()) process.kill(pid, 'SIGKILL');
+    server.exec(['ip', '-n', 'again', 'address', 'add', '10.7.7.1/8', 'dev', 'lo']);
+    expect(lo(await helper.client.call('snapshot', {}))?.addresses).toEqual(['10.7.7.1/8']);
+    await until('a new reader', () => readers().length === 1);
+    const before = named(await helper.client.call('snapshot', {}), 'again').id;
+    server.exec(['sh', '-c', 'ip netns delete again && ip netns add again']);
+    const after = await helper.client.call('snapshot', {});
+    expect(named(after, 'again').id).not.toBe(before);
+    expect(lo(after)?.addresses).toEqual([]);
+    await until('one reader, in the new namespace', () => readers().length === 1 && readlinkSync(`/proc/${readers()[0]}/ns/net`) === `net:[${named(after, 'again').id}]`);
+    expect(lo(await helper.client.call('snapshot', {}))?.addresses).toEqual([]);
+    await helper.client.call('netns.delete', { name: 'again' });
   });
 
   it('refuses a destination that could be read as an option', async () => {
