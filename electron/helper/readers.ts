@@ -46,12 +46,12 @@ export interface Reader {
 
 /** Where readers run. */
 export interface ReaderPlace {
-  /** Called once by the pool with the readers it keeps, by name, so the place can end those whose names go. */
-  follow(readers: ReadonlyMap<string, Reader>): void;
+  /** Called once by the pool with the readers it keeps, by name, so the place can end those whose names go (a place that hears of that itself needs neither this nor prune). */
+  follow?(readers: ReadonlyMap<string, Reader>): void;
   /** A reader inside `name` if the name still points to namespace `inode`, else null; `onEnd` runs once it ends, for whatever reason. */
   open(name: string, inode: number, onEnd: () => void): Reader | null;
-  /** Ends every reader whose name is gone or points elsewhere (a place that hears of it itself does nothing). */
-  prune(): void;
+  /** Ends every reader whose name is gone or points elsewhere. */
+  prune?(): void;
   close(): void;
 }
 
@@ -203,7 +203,7 @@ export class NamespaceReaders {
   ) {
     this.sweeper = setInterval(() => this.sweepIdle(), Math.min(10_000, idleMs));
     this.sweeper.unref();
-    place.follow(this.readers);
+    place.follow?.(this.readers);
   }
 
   /**
@@ -247,7 +247,7 @@ export class NamespaceReaders {
 
   /** Ends every reader whose name is gone or points to another namespace: called on each listing. */
   prune(): void {
-    this.place.prune();
+    this.place.prune?.();
   }
 
   endAll(): void {

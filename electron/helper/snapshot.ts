@@ -382,7 +382,10 @@ export class Snapshotter {
     const entries = await this.list({ renamed: true });
     await this.greet(entries);
     const readers = this.readers;
-    const warm = readers ? entries.filter((e) => readers.has(this.readerName(e) ?? '', e.id)) : [];
+    const warm = entries.filter((e) => {
+      const name = this.readerName(e);
+      return readers !== null && name !== null && readers.has(name, e.id);
+    });
     const cold = entries.filter((e) => !warm.includes(e));
     // A server's readers answer behind one channel: asked all at once, they cost one round trip and work side by side.
     const asked = this.view.remote ? warm.length : PARALLEL_QUERIES;

@@ -124,7 +124,7 @@ interface Asked {
   resolve(answer: string | null): void;
 }
 
-/** One server's hub: started on the first query, ended with its last reader. */
+/** One server's hub: started on the first query, ended with its last reader. It hears of names that go on the server itself, and says so (E lines). */
 export class ReaderHub implements ReaderPlace {
   private hub: Started | null = null;
   /** The server cannot run it: every reading goes the usual way. */
@@ -141,14 +141,6 @@ export class ReaderHub implements ReaderPlace {
   private timer: NodeJS.Timeout | null = null;
 
   constructor(private readonly ip: IpRunner) {}
-
-  follow(): void {
-    // The hub hears of names that go on the server itself, and says so (E lines).
-  }
-
-  prune(): void {
-    // As above.
-  }
 
   open(name: string, inode: number, onEnd: () => void): Reader | null {
     if (this.unavailable || this.live.has(name)) return null;
