@@ -6,9 +6,9 @@ import { pathToFileURL } from 'node:url';
 import { app, BrowserWindow, dialog, ipcMain, Menu, net, protocol, shell, session } from 'electron';
 import { existsSync } from 'node:fs';
 import { ErrorCode } from '../../shared/protocol';
-import { canonicalDestination } from '../../shared/ssh-destination';
 import type { LaunchContext } from '../bridge/launch';
 import { HelperHost } from './helper-host';
+import { HostWindows, type HostWindow } from './host-windows';
 import { APP_ORIGIN, CALL_CHANNEL, NOTIFY_CHANNEL, relayCall } from './ipc';
 import { menuTemplate } from './menu';
 
@@ -35,27 +35,9 @@ const LAUNCH: LaunchContext = {
   env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
 };
 
-/** A window and the helper it shows: this machine's (remote: null), or a remote host's. */
-interface HostWindow {
-  window: BrowserWindow;
-  helper: HelperHost;
-  remote: string | null;
-}
-/** By webContents id: an IPC call is answered by its own window's helper. */
-const windows = new Map<number, HostWindow>();
-
 const titleFor = (mode: string, remote: string | null) => (remote ? `${remote} — Netns Explorer` : `Netns Explorer — ${mode === 'lab' ? 'Lab (private sandbox)' : 'Host (real network, as root)'}`);
 
-/** One window per remote host: asking again brings its window forward. */
-function openHost(destination: string): void {
-  const name = canonicalDestination(destination);
-  if (name === null) return;
-  const open = [...windows.values()].find((w) => w.remote === name);
-  if (open) open.window.focus();
-  else openWindow(name);
-}
-
-function openWindow(remote: string | null): HostWindow {
+const windows: HostWindows<BrowserWindow, HelperHost> = new HostWindows((remote, closed) => {
   const window = new BrowserWindow({
     width: 1400,
     height: 900,
@@ -81,27 +63,21 @@ function openWindow(remote: string | null): HostWindow {
       if (name === 'helper.status') window.setTitle(titleFor((params as { mode: string }).mode, remote));
     },
     undefined,
-    { remote: remote === null ? undefined : { destination: remote, configFile: SSH_CONFIG }, openHost },
+    { remote: remote === null ? undefined : { destination: remote, configFile: SSH_CONFIG }, openHost: (destination) => windows.openHost(destination) },
   );
-  const entry: HostWindow = { window, helper, remote };
-  const id = contents.id;
-  windows.set(id, entry);
   contents.on('will-navigate', (event) => event.preventDefault());
   contents.setWindowOpenHandler(() => ({ action: 'deny' }));
   window.on('page-title-updated', (event) => event.preventDefault());
   // A host's helper (and its SSH connection) lives as long as its window.
-  window.on('closed', () => {
-    windows.delete(id);
-    void helper.stop();
-  });
+  window.on('closed', closed);
   helper.start();
   // The page names its host from the start (title, badge, recent hosts); its calls still go to this window's helper only.
   void window.loadURL(`${APP_ORIGIN}/index.html${remote === null ? '' : `?host=${encodeURIComponent(remote)}`}`);
-  return entry;
-}
+  return { id: contents.id, window, helper };
+});
 
 /** The window the menu acts on. */
-const focused = (): HostWindow | undefined => {
+const focused = (): HostWindow<BrowserWindow, HelperHost> | undefined => {
   const window = BrowserWindow.getFocusedWindow();
   return window ? windows.get(window.webContents.id) : undefined;
 };
@@ -145,7 +121,7 @@ void app.whenReady().then(() => {
       ),
     ),
   );
-  openWindow(null);
+  windows.open(null);
 });
 
 app.on('window-all-closed', () => app.quit());
@@ -155,5 +131,5 @@ app.on('will-quit', (event) => {
   if (quitting) return;
   quitting = true;
   event.preventDefault();
-  void Promise.all([...windows.values()].map((w) => w.helper.stop())).then(() => app.exit(0));
+  void windows.stopAll().then(() => app.exit(0));
 });

@@ -1,12 +1,14 @@
 // The Electron main process's helpers, on real child processes: a stand-in
 // helper, and stand-in pkexecs that refuse the way pkexec does. Mode switching
-// in this machine's window; a remote host's window; opening hosts.
+// in this machine's window; a remote host's window; opening hosts, one window
+// each (the windows stand in for Electron's, which cannot run here).
 import { chmodSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode, type HelperStatus } from '../../shared/protocol';
 import { HelperHost, type HelperHostOptions } from '../../electron/main/helper-host';
+import { HostWindows } from '../../electron/main/host-windows';
 import { rejection } from '../support/rejection';
 import { standInHelper } from '../support/stand-in-helper';
 
@@ -154,5 +156,57 @@ describe('app.openHost', () => {
     expect(opened).toEqual([]);
     expect(await h.call('app.openHost', { destination: ' root@server:2222 ' })).toEqual({});
     expect(opened).toEqual(['root@server:2222']);
+  });
+});
+
+describe('the desktop windows', () => {
+  /** Stands in for a BrowserWindow: it can be focused, and closed by the user. */
+  class Window {
+    focused = 0;
+    constructor(readonly close: () => void) {}
+    focus(): void {
+      this.focused++;
+    }
+  }
+
+  it('opens one window per host however it is typed, each answered by its own helper, which stops with its window', async () => {
+    let ids = 0;
+    const stopped: (string | null)[] = [];
+    const windows: HostWindows<Window, HelperHost> = new HostWindows((remote, closed) => {
+      const { host: helper } = host(null, false, { ...(remote === null ? {} : { remote: { destination: remote, configFile: null } }), openHost: (d) => windows.openHost(d) });
+      const stop = helper.stop.bind(helper);
+      helper.stop = () => {
+        stopped.push(remote);
+        return stop();
+      };
+      return { id: ++ids, window: new Window(closed), helper };
+    });
+    const lab = windows.open(null);
+    await lab.helper.supervisor.settled(5000);
+    // The page of this machine's window asks for a host, as the Connect dialog does; then again, spelled otherwise.
+    await lab.helper.call('app.openHost', { destination: 'root@server' });
+    await lab.helper.call('app.openHost', { destination: ' root@server ' });
+    expect(ids).toBe(2);
+    const server = windows.get(2);
+    if (!server) throw new Error('no window for root@server');
+    expect(server.remote).toBe('root@server');
+    expect(server.window.focused).toBe(1);
+    await server.helper.supervisor.settled(5000);
+    // Each window's calls reach its own helper.
+    expect(await windows.get(1)?.helper.call('snapshot', {})).toEqual({ mode: '--lab' });
+    expect(await server.helper.call('snapshot', {})).toEqual({ mode: '--ssh=root@server' });
+    // Another port is another host; an address that is none opens nothing.
+    windows.openHost('root@server:2222');
+    windows.openHost('-oProxyCommand=x');
+    expect(ids).toBe(3);
+    // Closed: its helper stops (and with it, on a real host, the SSH connection); asked again, a new window opens.
+    server.window.close();
+    expect(windows.get(2)).toBeUndefined();
+    expect(stopped).toEqual(['root@server']);
+    windows.openHost('root@server');
+    expect(ids).toBe(4);
+    // Quitting stops every helper left.
+    await windows.stopAll();
+    expect(stopped).toEqual(['root@server', null, 'root@server:2222', 'root@server']);
   });
 });
