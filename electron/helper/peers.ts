@@ -48,10 +48,19 @@ export function findPeer(ns: RawNamespace, link: RawLink, all: readonly RawNames
       if (l.linkNetnsid === null) continue;
       const backName = other.nsids.get(l.linkNetnsid);
       if (backName && backName !== ns.name) continue;
+      // other knows ns under another nsid: this veth points elsewhere (a stale end here can match it by indices alone).
+      if (!backName && knownAs(other, ns) !== null) continue;
       candidates.push({ namespaceId: other.id, ifname: l.ifname });
     }
   }
   return candidates.length === 1 ? (candidates[0] as PeerRef) : null;
+}
+
+/** The nsid `other`'s table gives the named namespace `ns`; null when none. */
+function knownAs(other: RawNamespace, ns: RawNamespace): number | null {
+  if (ns.name === null) return null;
+  for (const [nsid, name] of other.nsids) if (name === ns.name) return nsid;
+  return null;
 }
 
 /** True when `ns`'s table gives `other` a name-bearing nsid, so `other` is not behind an unnamed nsid. */
