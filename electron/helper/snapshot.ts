@@ -259,6 +259,11 @@ export class Snapshotter {
     return entry.plain ? entry.name : null;
   }
 
+  private hasReader(entry: NamespaceEntry): boolean {
+    const name = this.readerName(entry);
+    return this.readers !== null && name !== null && this.readers.has(name, entry.id);
+  }
+
   /** One namespace, one process: `ip [-n NAME] -j -d -batch -`. */
   private async query(entry: NamespaceEntry): Promise<RawNamespace | null> {
     if (entry.stale) return { ...entry, links: [], routes: [], nsids: new Map(), problem: 'stale: the namespace this name pointed to is gone' };
@@ -382,10 +387,7 @@ export class Snapshotter {
     const entries = await this.list({ renamed: true });
     await this.greet(entries);
     const readers = this.readers;
-    const warm = entries.filter((e) => {
-      const name = this.readerName(e);
-      return readers !== null && name !== null && readers.has(name, e.id);
-    });
+    const warm = entries.filter((e) => this.hasReader(e));
     const cold = entries.filter((e) => !warm.includes(e));
     // A server's readers answer behind one channel: asked all at once, they cost one round trip and work side by side.
     const asked = this.view.remote ? warm.length : PARALLEL_QUERIES;
@@ -395,8 +397,12 @@ export class Snapshotter {
     this.cache = new Map(entries.flatMap((e) => (read.has(e.id) ? [[e.id, read.get(e.id) as RawNamespace] as const] : [])));
     const topology = await this.resolvedFully();
     this.lastFullMs = performance.now() - started;
-    // Only into free places: past the cap, starting readers would end others just used, and the next reading would do the same.
-    if (readers) void this.warmUp(cold.filter((e) => this.readerName(e) !== null).slice(0, readers.room()));
+    // Those read without a reader, or whose reader failed; only into free places: past the cap, starting readers would end others
+    // just used, and the next reading would do the same.
+    if (readers) {
+      const unread = entries.filter((e) => this.readerName(e) !== null && !this.hasReader(e));
+      void this.warmUp(unread.slice(0, readers.room()));
+    }
     return topology;
   }
 

@@ -192,9 +192,12 @@ describe('a remote host over SSH', () => {
     server.exec(['ip', 'netns', 'add', 'again']);
     await helper.client.call('snapshot', {});
     await until('a reader inside', () => readers().length === 1);
+    const hub = server.processes('sentinel=link show dev');
     for (const pid of readers()) process.kill(pid, 'SIGKILL');
     server.exec(['ip', '-n', 'again', 'address', 'add', '10.7.7.1/8', 'dev', 'lo']);
     expect(lo(await helper.client.call('snapshot', {}))?.addresses).toEqual(['10.7.7.1/8']);
+    // Writing to the dead reader failed that answer alone: the hub, and every other reader, carry on.
+    expect(server.processes('sentinel=link show dev')).toEqual(hub);
     await until('a new reader', () => readers().length === 1);
     const before = named(await helper.client.call('snapshot', {}), 'again').id;
     server.exec(['sh', '-c', 'ip netns delete again && ip netns add again']);

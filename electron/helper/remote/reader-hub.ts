@@ -106,6 +106,8 @@ export const HUB_SCRIPT = [
   `command -v awk >/dev/null && command -v stdbuf >/dev/null && d=$(mktemp -d) || exit ${CANNOT_RUN}`,
   `trap 'kill $m $w 2>/dev/null; for p in "$d"/p.*; do [ -f "$p" ] && kill -9 "$(cat "$p")" 2>/dev/null; done; rm -rf "$d"' EXIT`,
   `trap 'exit 1' HUP TERM`,
+  // A reader killed from outside must not take the hub with it when it is written to next: that write fails, and its answer is bad.
+  `trap '' PIPE`,
   `mkfifo "$d/events" || exit ${CANNOT_RUN}`,
   `stdbuf -oL ip netns monitor >"$d/events" 2>/dev/null & m=$!`,
   `while read -r op name; do [ "$op" = delete ] && [ -f "$d/p.$name" ] && kill -9 "$(cat "$d/p.$name")" 2>/dev/null && rm -f "$d/p.$name"; done <"$d/events" & w=$!`,
