@@ -222,6 +222,8 @@ export class ReaderHub implements ReaderPlace {
       if (this.hub === hub) this.receive(chunk);
     });
     hub.process.stdin?.on('error', () => undefined);
+    // Only complaints (awk's about a killed reader): read and dropped, or a full pipe would stall the hub.
+    hub.process.stderr?.resume();
     void hub.process.then((result) => {
       if (result.exitCode === CANNOT_RUN) this.unavailable = true;
       if (this.hub === hub) {
