@@ -397,12 +397,8 @@ export class Snapshotter {
     this.cache = new Map(entries.flatMap((e) => (read.has(e.id) ? [[e.id, read.get(e.id) as RawNamespace] as const] : [])));
     const topology = await this.resolvedFully();
     this.lastFullMs = performance.now() - started;
-    // Those read without a reader, or whose reader failed; only into free places: past the cap, starting readers would end others
-    // just used, and the next reading would do the same.
-    if (readers) {
-      const unread = entries.filter((e) => this.readerName(e) !== null && !this.hasReader(e));
-      void this.warmUp(unread.slice(0, readers.room()));
-    }
+    // Only into free places: past the cap, starting readers would end others just used, and the next reading would do the same.
+    if (readers) void this.warmUp(cold.filter((e) => this.readerName(e) !== null).slice(0, readers.room()));
     return topology;
   }
 

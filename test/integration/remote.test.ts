@@ -198,6 +198,8 @@ describe('a remote host over SSH', () => {
     expect(lo(await helper.client.call('snapshot', {}))?.addresses).toEqual(['10.7.7.1/8']);
     // Writing to the dead reader failed that answer alone: the hub, and every other reader, carry on.
     expect(server.processes('sentinel=link show dev')).toEqual(hub);
+    // Read the usual way that time; the next reading starts a new reader.
+    await helper.client.call('snapshot', {});
     await until('a new reader', () => readers().length === 1);
     const before = named(await helper.client.call('snapshot', {}), 'again').id;
     server.exec(['sh', '-c', 'ip netns delete again && ip netns add again']);

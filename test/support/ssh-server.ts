@@ -4,7 +4,7 @@
 // network namespace cabled to it by a veth. Keys, users and sudoers are the
 // test's own files, bind-mounted over /etc inside the server's mount namespace.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PRIVATE_HOST, argvOf, childrenOf, descendantsOf, until } from './helper';
@@ -131,13 +131,16 @@ export async function startSshServer(options: SshServerOptions = {}): Promise<Ss
       for (const pid of listener ? childrenOf(listener) : []) process.kill(pid, 'SIGKILL');
     },
     processes(text) {
-      // Orphans leave the server's process tree; the helpers' mark and the text find them anywhere (the helper's own ssh clients aside).
+      // Orphans leave the server's process tree, not its pid namespace; there, the helpers' mark and the text find them
+      // (other tests' helpers run their own shells and readers on this machine at the same time).
+      const serverPids = readlinkSync(`/proc/${serverPid}/ns/pid`);
       return readdirSync('/proc')
         .filter((d) => /^\d+$/.test(d))
         .filter((pid) => {
           const argv = argvOf(pid);
           if (!argv.length || argv[0] === 'ssh' || !argv.join(' ').includes(text)) return false;
           try {
+            if (readlinkSync(`/proc/${pid}/ns/pid`) !== serverPids) return false;
             return readFileSync(`/proc/${pid}/environ`, 'utf8')
               .split('\0')
               .some((e) => e.startsWith('NETNS_EXPLORER_HELPER='));
