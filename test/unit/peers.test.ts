@@ -71,26 +71,20 @@ describe('never guessing', () => {
     // far's pv lost its peer (kv, ifindex 2) with the namespace kept; the root's uplink is ifindex 2 with a peer of ifindex 2 too,
     // but the root knows far as nsid 3, and uplink points at nsid 1 (the machine at the other end of the SSH session).
     const far = ns('far', 'far', [veth('pv', 2, 2, 0)], []);
-    const root = ns(
-      'root',
-      null,
-      [veth('uplink', 2, 2, 1)],
-      [
-        [1, null],
-        [3, 'far'],
-      ],
-    );
-    expect(findPeer(far, far.links[0] as RawLink, [root, far])).toBeNull();
+    // The root knows far as nsid 3, and the machine at the other end of the SSH session as nsid 1.
+    const rootWithUplinkTo = (nsid: number) =>
+      ns(
+        'root',
+        null,
+        [veth('uplink', 2, 2, nsid)],
+        [
+          [1, null],
+          [3, 'far'],
+        ],
+      );
+    expect(findPeer(far, far.links[0] as RawLink, [rootWithUplinkTo(1), far])).toBeNull();
     // Pointing at far's nsid, it is far's peer.
-    const cabled = ns(
-      'root',
-      null,
-      [veth('uplink', 2, 2, 3)],
-      [
-        [1, null],
-        [3, 'far'],
-      ],
-    );
+    const cabled = rootWithUplinkTo(3);
     expect(findPeer(far, far.links[0] as RawLink, [cabled, far])).toEqual({ namespaceId: 'root', ifname: 'uplink' });
   });
 });
