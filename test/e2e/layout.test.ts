@@ -56,11 +56,12 @@ const geometry = () =>
 
 describe('layout of a dense lab', () => {
   it('has no overlapping cards and no cable under a card that is not one of its ends', async () => {
-    const { page, app } = session;
+    const { page } = session;
     await session.asOtherClient(buildDenseLab);
-    await app.card('c8').waitFor();
+    // The last change pushed: the bridge's switch has all eight ports. Arranging earlier would leave late arrivals where they fell.
+    await page.locator('[data-testid="switch"] .count').filter({ hasText: /^8$/ }).waitFor();
     await page.locator('[data-action="arrange"]').click();
-    await page.waitForTimeout(800);
+    await page.locator('[data-arranged="1"]').waitFor();
     await screenshot(page, 'layout-dense');
     expect(await geometry(), 'zoomed out, compact cards').toEqual([]);
     // Zoomed in far enough for full cards, with their port rows.
