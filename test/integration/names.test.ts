@@ -123,7 +123,8 @@ describe('hostile /run/netns names made outside the app', () => {
   function rename(source: string, name: string): void {
     labExec(helper.process.pid as number, ['touch', `/run/netns/${name}`]);
     labExec(helper.process.pid as number, ['mount', '--bind', `/run/netns/${source}`, `/run/netns/${name}`]);
-    labExec(helper.process.pid as number, ['umount', `/run/netns/${source}`]);
+    // Detached, as `ip netns delete` does: the helper may have the name open for a moment, and a plain umount then fails as busy.
+    labExec(helper.process.pid as number, ['umount', '--lazy', `/run/netns/${source}`]);
     labExec(helper.process.pid as number, ['rm', `/run/netns/${source}`]);
   }
 
@@ -139,7 +140,7 @@ describe('hostile /run/netns names made outside the app', () => {
       const [program, ...args] = labExecArgv(helper.process.pid as number, [
         'python3',
         '-c',
-        "import os,subprocess; p=b'/run/netns/bin\\xff\\xfe'; open(p,'w').close(); subprocess.run([b'mount',b'--bind',b'/run/netns/srcbytes',p],check=True); subprocess.run(['umount','/run/netns/srcbytes'],check=True); os.remove('/run/netns/srcbytes')",
+        "import os,subprocess; p=b'/run/netns/bin\\xff\\xfe'; open(p,'w').close(); subprocess.run([b'mount',b'--bind',b'/run/netns/srcbytes',p],check=True); subprocess.run(['umount','--lazy','/run/netns/srcbytes'],check=True); os.remove('/run/netns/srcbytes')",
       ]);
       execFileSync(program as string, args);
     }
