@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { HostView, NetnsFile } from '../host-view';
 import { NETNS_DIR, sortPids } from '../host-view';
 import type { IpRunner } from '../ip';
+import { splitJsonValues } from '../parse';
 import { HELPER_MARK, parseStat, TOOLS } from '../own-processes';
 import { ContainerNames } from '../runtimes';
 import { remoteNameSources } from './remote-name-sources';
@@ -104,11 +105,8 @@ export function parseFacts(stdout: string, nonce: string): RemoteFacts | null {
       const [, dev, ino, ...name] = record.split(' ');
       facts.netns.push({ name: Buffer.from(name.join(' ')), dev: Number(dev), ino: Number(ino) });
     } else if (record.startsWith('I ')) {
-      try {
-        facts.nsids = JSON.parse(record.slice(2));
-      } catch {
-        // No table: the root's reading asks for it.
-      }
+      // ip writes names as they are: an escape sequence in one is not valid JSON as printed.
+      facts.nsids = splitJsonValues(record.slice(2))[0] ?? null;
     } else if (record.startsWith('P ')) {
       const [, path = '', dev, ino = ''] = record.split(' ');
       if (path === '/proc/self/ns/net') facts.self = { dev: Number(dev), ino: Number(ino) };
