@@ -255,7 +255,9 @@ export class Snapshotter {
    */
   private readerName(entry: NamespaceEntry): string | null {
     if (!this.readers || entry.stale) return null;
-    if (entry.root) return this.view.remote ? ROOT_READER : null;
+    // A long-lived ip names nsids after the /run/netns it saw when it started: a server's own table comes with the
+    // listing, and when the listing has none the server's namespace is read afresh.
+    if (entry.root) return this.view.remote && this.view.nsidTable() !== null ? ROOT_READER : null;
     return entry.plain ? entry.name : null;
   }
 
