@@ -10,11 +10,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serveLines, type LineServer } from './rpc';
+import { READER_IDLE_MS } from './readers';
+import { RECONCILE_MS } from './reconcile';
 import { HelperService } from './service';
 import { SshLink } from './remote/ssh';
 import { parseDestination, type SshDestination } from '../../shared/ssh-destination';
 
-const USAGE = `Usage: netns-explorer-helper [--lab | --host | --ssh=[USER@]HOST[:PORT] [--ssh-config=FILE]] [--reconcile-ms=N] [--no-watch]
+const USAGE = `Usage: netns-explorer-helper [--lab | --host | --ssh=[USER@]HOST[:PORT] [--ssh-config=FILE]] [--reconcile-ms=N] [--reader-idle-ms=N] [--no-watch]
   --lab              (default) run in a private lab: own user, network and mount namespaces; no root needed
   --host             run in the machine's real namespaces; needs root
   --ssh=DEST         act on a remote machine's real namespaces over SSH (OpenSSH's ssh; the server needs iproute2,
@@ -22,20 +24,15 @@ const USAGE = `Usage: netns-explorer-helper [--lab | --host | --ssh=[USER@]HOST[
   --ssh-config=FILE  passed to ssh -F
   --ssh-accept-key=FINGERPRINT  add exactly the host key with this fingerprint to your known_hosts, then connect
   --reconcile-ms=N   least time between full re-reads that catch what no event reports (default 60000; 0: never)
+  --reader-idle-ms=N a namespace's reader unused this long ends (default 120000); the re-reads above do not count
   --no-watch         do not follow ip monitor and /run/netns (changes made elsewhere show up on reconcile only)
 Speaks JSON-RPC 2.0 on stdin/stdout, one message per line; logs go to stderr.`;
-
-/**
- * The safety net's period. Events report links, addresses, routes and nsids;
- * inotify reports names; /proc reports holders. What nothing reports (a qdisc
- * set by another tool, a namespace only bind-mounted) waits for this full re-read.
- */
-const RECONCILE_MS = 60_000;
 
 interface Flags {
   mode: HelperMode;
   stage: 'start' | 'mount' | 'run';
   reconcileMs: number;
+  readerIdleMs: number;
   watch: boolean;
   /** Test-only: host mode inside a lab that plays the host. */
   insideLab: boolean;
@@ -64,6 +61,7 @@ function parseFlags(argv: string[]): Flags {
     mode: 'lab',
     stage: 'start',
     reconcileMs: RECONCILE_MS,
+    readerIdleMs: READER_IDLE_MS,
     watch: true,
     insideLab: false,
     uid: null,
@@ -94,6 +92,7 @@ function parseFlags(argv: string[]): Flags {
     else if (arg === '--inside-lab') flags.insideLab = true;
     else if (arg === '--no-watch') flags.watch = false;
     else if (key === '--reconcile-ms') flags.reconcileMs = number();
+    else if (key === '--reader-idle-ms') flags.readerIdleMs = number();
     else if (key === '--lab-uid') flags.uid = number();
     else if (key === '--lab-gid') flags.gid = number();
     else if (key === '--stage' && (value === 'mount' || value === 'run')) flags.stage = value;
@@ -144,6 +143,7 @@ async function serve(flags: Flags): Promise<void> {
     selfPid,
     workDir,
     reconcileMs: flags.reconcileMs,
+    readerIdleMs: flags.readerIdleMs,
     watch: flags.watch,
     notify: (name, params) => {
       for (const client of clients) client.notify(name, params);

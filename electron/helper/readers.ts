@@ -2,9 +2,9 @@
 // namespace, answering the snapshot's queries from a pipe instead of a new
 // process each time. A reader sits inside its namespace and so keeps it
 // alive: it is ended the moment the name goes (inotify on /run/netns, before
-// the app deletes one), when unused for a while, and past a cap. The pool
-// keeps the cap and the idle rule; a place starts the readers, on this
-// machine (here) or on a server (remote/reader-hub.ts).
+// the app deletes one), when unused for a while (the reconcile does not count
+// as use), and past a cap. The pool keeps the cap and the idle rule; a place
+// starts the readers, on this machine (here) or on a server (remote/reader-hub.ts).
 import { statSync, watch, type FSWatcher } from 'node:fs';
 import type { ResultPromise } from 'execa';
 import type { IpRunner } from './ip';
@@ -12,7 +12,7 @@ import { failedBatchLines } from './parse';
 
 /** Readers kept at most: each is an idle ip process of about 0.3 MiB (PSS). */
 export const READER_CAP = 256;
-/** A reader unused this long ends. */
+/** A reader unused this long ends; the reconcile's readings do not count as use, so an app left alone keeps no reader. */
 export const READER_IDLE_MS = 120_000;
 /** An answer slower than this means something is wrong with the reader: it is ended and the caller falls back. */
 export const ANSWER_TIMEOUT_MS = 5000;
@@ -37,7 +37,6 @@ interface Round {
 export interface Reader {
   /** The namespace's inode when the reader started: a name pointed elsewhere later is another namespace. */
   readonly inode: number;
-  readonly lastUsed: number;
   readonly ended: boolean;
   /** The output of `lines` (one JSON value each), or null when any failed or the reader did not answer. */
   query(lines: readonly string[]): Promise<string | null>;
@@ -64,7 +63,6 @@ class PipeReader implements Reader {
   private answered = 0;
   private round: Round | null = null;
   private queue: Promise<unknown> = Promise.resolve();
-  lastUsed = performance.now();
   ended = false;
 
   constructor(
@@ -96,7 +94,6 @@ class PipeReader implements Reader {
 
   private ask(lines: readonly string[]): Promise<string | null> {
     if (this.ended) return Promise.resolve(null);
-    this.lastUsed = performance.now();
     this.stdout = '';
     this.stderr = '';
     this.answered = 0;
@@ -194,6 +191,8 @@ export class LocalReaderPlace implements ReaderPlace {
 
 export class NamespaceReaders {
   private readonly readers = new Map<string, Reader>();
+  /** When each name's reader was last used for a reading that was not the reconcile's. */
+  private readonly used = new Map<string, number>();
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(
@@ -209,24 +208,34 @@ export class NamespaceReaders {
   /**
    * Answers `lines` in the namespace `name` (inode `inode`) through its reader,
    * starting one if there is none; null when it cannot (the caller reads the
-   * usual way).
+   * usual way). A `background` reading (the reconcile's) neither starts a
+   * reader nor counts as use.
    */
-  async read(name: string, inode: string, lines: readonly string[]): Promise<string | null> {
+  async read(name: string, inode: string, lines: readonly string[], background = false): Promise<string | null> {
     let reader = this.readers.get(name);
     if (reader && String(reader.inode) !== inode) {
       reader.end();
       reader = undefined;
     }
     if (!reader) {
+      if (background) return null;
       if (this.readers.size >= this.cap) this.leastRecentlyUsed()?.end();
       const created = this.place.open(name, Number(inode), () => {
-        if (this.readers.get(name) === created) this.readers.delete(name);
+        if (this.readers.get(name) !== created) return;
+        this.readers.delete(name);
+        this.used.delete(name);
       });
       if (!created) return null;
       this.readers.set(name, created);
       reader = created;
     }
+    if (!background) this.used.set(name, performance.now());
     return reader.query(lines);
+  }
+
+  /** How many readers are alive. */
+  get size(): number {
+    return this.readers.size;
   }
 
   /** Whether `name` has a reader in the namespace with inode `inode`. */
@@ -258,12 +267,12 @@ export class NamespaceReaders {
 
   private sweepIdle(): void {
     const now = performance.now();
-    for (const reader of this.readers.values()) if (now - reader.lastUsed > this.idleMs) reader.end();
+    for (const [name, reader] of this.readers) if (now - (this.used.get(name) ?? 0) > this.idleMs) reader.end();
   }
 
   private leastRecentlyUsed(): Reader | undefined {
-    let oldest: Reader | undefined;
-    for (const reader of this.readers.values()) if (!oldest || reader.lastUsed < oldest.lastUsed) oldest = reader;
-    return oldest;
+    let oldest: [string, Reader] | undefined;
+    for (const entry of this.readers) if (!oldest || (this.used.get(entry[0]) ?? 0) < (this.used.get(oldest[0]) ?? 0)) oldest = entry;
+    return oldest?.[1];
   }
 }

@@ -19,7 +19,8 @@ import { enforceRails, sshSessions } from './guard-rails';
 import { procSelfPid } from './pids';
 import { localContainerNames } from './name-sources';
 import { forgetHolders, NETNS_DIR, Snapshotter } from './snapshot';
-import { LocalReaderPlace, NamespaceReaders } from './readers';
+import { LocalReaderPlace, NamespaceReaders, READER_CAP } from './readers';
+import { reconcileDelay } from './reconcile';
 import { ReaderHub } from './remote/reader-hub';
 import { ProcessWatcher } from './process-watch';
 import { stat } from 'node:fs/promises';
@@ -60,6 +61,8 @@ export interface ServiceOptions {
   workDir: string;
   /** Least time between two full re-reads that catch what events missed; 0 disables. */
   reconcileMs: number;
+  /** A namespace's reader unused this long ends (the reconcile's readings do not count as use). */
+  readerIdleMs: number;
   /** Follow `ip monitor` and /run/netns for changes made outside the helper. */
   watch: boolean;
   notify<N extends NotificationName>(name: N, params: Notifications[N]): void;
@@ -91,7 +94,7 @@ export class HelperService {
     this.ssh = options.ssh ?? null;
     this.ip = new IpRunner((event) => options.notify('command', event), this.ssh);
     const hub = this.ssh ? new ReaderHub(this.ip) : null;
-    this.readers = new NamespaceReaders(hub ?? new LocalReaderPlace(this.ip, NETNS_DIR));
+    this.readers = new NamespaceReaders(hub ?? new LocalReaderPlace(this.ip, NETNS_DIR), READER_CAP, options.readerIdleMs);
     const view = this.ssh && hub ? new RemoteView(this.ip, this.ssh.label, hub) : localView;
     const snapshots = new Snapshotter(this.ip, options.workDir, (entry) => this.giveNsid(entry.name), this.readers, view);
     this.ctx = { mode: options.mode, remote: this.ssh?.label ?? null, ip: this.ip, snapshots, selfPid: options.selfPid, workDir: options.workDir, notify: options.notify };
@@ -218,8 +221,17 @@ export class HelperService {
 
   /** Re-reads what a change touched (everything when that is not known) and publishes the difference. */
   async announce(places: Where[] | 'all' = 'all', list = true): Promise<void> {
+    await this.publishReading(() => (places === 'all' ? this.ctx.snapshots.take() : this.ctx.snapshots.refresh(places, { list })));
+  }
+
+  /** The periodic full re-read, for what no event reports. It keeps no reader alive, so an app left alone keeps none. */
+  private reconcile(): Promise<void> {
+    return this.publishReading(() => this.ctx.snapshots.take({ background: true }));
+  }
+
+  private async publishReading(read: () => Promise<Topology>): Promise<void> {
     try {
-      this.publish(places === 'all' ? await this.ctx.snapshots.take() : await this.ctx.snapshots.refresh(places, { list }));
+      this.publish(await read());
     } catch (error) {
       console.error('netns-explorer helper: re-reading the topology failed:', error);
     }
@@ -281,8 +293,8 @@ export class HelperService {
     if (this.options.reconcileMs <= 0) return;
     const schedule = () => {
       // Pace the full re-read by its own cost, so it stays cheap with many namespaces.
-      const delay = Math.max(this.options.reconcileMs, this.ctx.snapshots.lastFullMs * 20);
-      this.timer = setTimeout(() => void this.enqueue(() => this.announce('all')).then(schedule), delay);
+      const delay = reconcileDelay(this.options.reconcileMs, this.ctx.snapshots.lastFullMs, this.readers.size > 0);
+      this.timer = setTimeout(() => void this.enqueue(() => this.reconcile()).then(schedule), delay);
       this.timer.unref();
     };
     schedule();

@@ -266,13 +266,13 @@ export class Snapshotter {
     return this.readers !== null && name !== null && this.readers.has(name, entry.id);
   }
 
-  /** One namespace, one process: `ip [-n NAME] -j -d -batch -`. */
-  private async query(entry: NamespaceEntry): Promise<RawNamespace | null> {
+  /** One namespace, one process: `ip [-n NAME] -j -d -batch -`. A `background` reading (the reconcile's) uses a reader only if one runs. */
+  private async query(entry: NamespaceEntry, background = false): Promise<RawNamespace | null> {
     if (entry.stale) return { ...entry, links: [], routes: [], nsids: new Map(), problem: 'stale: the namespace this name pointed to is gone' };
     const reader = this.readerName(entry);
     if (this.readers && reader !== null) {
       const table = entry.root ? this.view.nsidTable() : null;
-      const answer = await this.readers.read(reader, entry.id, table === null ? this.linesFor(entry) : QUERY_LINES);
+      const answer = await this.readers.read(reader, entry.id, table === null ? this.linesFor(entry) : QUERY_LINES, background);
       if (answer !== null) return { ...entry, ...this.parseAnswer(entry.id, answer), ...(table === null ? {} : { nsids: parseNsidTable(table) }) };
     }
     const input = `${this.linesFor(entry).join('\n')}\n`;
@@ -381,9 +381,11 @@ export class Snapshotter {
   /**
    * Re-reads every namespace. Those with a reader are read through it; the
    * rest in batch groups here (forking from ip is cheaper than from Node) or
-   * scripts on a server, and get readers afterwards.
+   * scripts on a server, and get readers afterwards. The reconcile's reading
+   * (`background`) keeps no reader alive and starts none: an app left alone
+   * lets them all end.
    */
-  async take(): Promise<Topology> {
+  async take(options: { background: boolean } = { background: false }): Promise<Topology> {
     const started = performance.now();
     this.failureListing = null;
     const entries = await this.list({ renamed: true });
@@ -393,14 +395,14 @@ export class Snapshotter {
     const cold = entries.filter((e) => !warm.includes(e));
     // A server's readers answer behind one channel: asked all at once, they cost one round trip and work side by side.
     const asked = this.view.remote ? warm.length : PARALLEL_QUERIES;
-    const raw = (await Promise.all([mapLimit(warm, asked, (e) => this.query(e)), this.view.remote ? this.readScripted(cold) : this.takeInGroups(cold)])).flat();
+    const raw = (await Promise.all([mapLimit(warm, asked, (e) => this.query(e, options.background)), this.view.remote ? this.readScripted(cold) : this.takeInGroups(cold)])).flat();
     const read = new Map(raw.filter((n): n is RawNamespace => n !== null).map((n) => [n.id, n]));
     // In the listing's order (the helper's own first), however they were read.
     this.cache = new Map(entries.flatMap((e) => (read.has(e.id) ? [[e.id, read.get(e.id) as RawNamespace] as const] : [])));
     const topology = await this.resolvedFully();
     this.lastFullMs = performance.now() - started;
     // Only into free places: past the cap, starting readers would end others just used, and the next reading would do the same.
-    if (readers) void this.warmUp(cold.filter((e) => this.readerName(e) !== null).slice(0, readers.room()));
+    if (readers && !options.background) void this.warmUp(cold.filter((e) => this.readerName(e) !== null).slice(0, readers.room()));
     return topology;
   }
 

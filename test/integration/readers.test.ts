@@ -1,9 +1,12 @@
 // Long-lived readers sit inside named namespaces. They must never keep one
 // alive: a namespace deleted by anyone, or whose last holder exits, loses its
 // veths as fast as it would without the helper.
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { argvOf, descendantsOf, endReaders, labExec, pidsInNetns, startHelper, type HelperHandle } from '../support/helper';
+import { argvOf, descendantsOf, endReaders, labExec, pidsInNetns, startHelper, until, type HelperHandle } from '../support/helper';
 import { openLabShell, type LabShell } from '../support/lab-shell';
+import type { Topology } from '../../shared/model';
+import type { TopologyChange } from '../../shared/protocol';
 
 let helper: HelperHandle;
 let shell: LabShell;
@@ -69,13 +72,46 @@ describe('readers never keep a namespace alive', () => {
   it('a name pointed at another namespace gets a new reader, not the old one', async () => {
     await namespaceWithReader('r4', 'vr4');
     const first = (await helper.client.call('snapshot', {})).namespaces.find((n) => n.name === 'r4')?.id as string;
+    const oldReaders = pidsInNetns(`net:[${first}]`);
     await shell.run('ip netns delete r4; ip netns add r4; ip -n r4 link add dummyish type bridge');
     const again = await helper.client.call('snapshot', {});
     const r4 = again.namespaces.find((n) => n.name === 'r4');
-    expect(r4?.id).not.toBe(first);
+    // The new namespace is read. Its id may be the old one's: the kernel reuses a freed namespace's inode number.
     expect(r4?.links.map((l) => l.ifname)).toContain('dummyish');
-    expect(pidsInNetns(`net:[${first}]`)).toEqual([]);
+    // The old reader is gone, so it kept nothing alive.
+    expect(oldReaders.filter((pid) => existsSync(`/proc/${pid}`))).toEqual([]);
   });
+});
+
+describe('an app left alone', () => {
+  it('lets its readers end though the reconcile goes on, and the reconcile still brings what no event reports', async () => {
+    // Short times instead of the defaults (a reader idle for 2 minutes ends; a re-read every minute at least).
+    const alone = await startHelper(['--lab', '--reconcile-ms=300', '--reader-idle-ms=1500']);
+    const aloneShell = await openLabShell(alone);
+    try {
+      const c = alone.client;
+      await c.call('netns.create', { name: 'quiet' });
+      await c.call('veth.create', { name: 'vq', peerName: 'eth0', peerNamespace: 'quiet' });
+      const id = (await c.call('snapshot', {})).namespaces.find((n) => n.name === 'quiet')?.id as string;
+      expect(pidsInNetns(`net:[${id}]`).length).toBeGreaterThan(0);
+      const qdisc = (t: Topology) => t.namespaces.find((n) => n.name === 'quiet')?.links.find((l) => l.ifname === 'eth0')?.impairment?.qdisc;
+      // tc sends no event the helper hears: only the reconcile can bring this (soon while the reader runs; within 200× a reading's time once it has ended).
+      let since = alone.notifications.length;
+      await aloneShell.run('ip netns exec quiet tc qdisc add dev eth0 root tbf rate 1mbit burst 32kbit latency 400ms');
+      await alone.waitFor('topology', (change: TopologyChange) => change.namespaces.some((n) => n.name === 'quiet' && n.links.some((l) => l.impairment?.qdisc === 'tbf')), 60_000, since);
+      // Re-read every few hundred ms meanwhile, the reader still ends once nobody else uses it.
+      await until('the reader to end', () => pidsInNetns(`net:[${id}]`).length === 0, 15_000);
+      since = alone.notifications.length;
+      await aloneShell.run('ip netns exec quiet tc qdisc del dev eth0 root');
+      await alone.waitFor('topology', (change: TopologyChange) => change.namespaces.some((n) => n.name === 'quiet' && n.links.some((l) => l.ifname === 'eth0' && !l.impairment)), 60_000, since);
+      // Read without a reader, and none started for it.
+      expect(pidsInNetns(`net:[${id}]`)).toEqual([]);
+      expect(qdisc(await c.call('snapshot', { reuse: true }))).toBeUndefined();
+    } finally {
+      await aloneShell.close();
+      await alone.close();
+    }
+  }, 180_000);
 });
 
 describe('full readings while a shell makes and removes namespaces', () => {

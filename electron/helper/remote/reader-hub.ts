@@ -296,7 +296,6 @@ export class ReaderHub implements ReaderPlace {
 }
 
 class HubReader implements Reader {
-  lastUsed = performance.now();
   ended = false;
 
   constructor(
@@ -310,7 +309,6 @@ class HubReader implements Reader {
 
   query(lines: readonly string[]): Promise<string | null> {
     if (this.ended) return Promise.resolve(null);
-    this.lastUsed = performance.now();
     return this.hub.ask(this, lines);
   }
 
