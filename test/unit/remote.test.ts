@@ -148,7 +148,7 @@ describe('the facts script', () => {
     expect(facts.nsids).toEqual([{ nsid: 5, name: expect.stringMatching(/^(red|two\nlines)$/) }]);
   });
 
-  it("reads the nsid table when a name in it holds an escape sequence, which ip prints raw", () => {
+  it('reads the nsid table when a name in it holds an escape sequence, which ip prints raw', () => {
     const text = fixture('facts-output.txt').replace(/\0I [^\0]*\0/, `\0I ${fixture('netns-list-id-escape.json')}\0`);
     expect(text).toContain('\x1b[31m');
     expect(parseFacts(text, NONCE)?.nsids).toEqual([{ nsid: 0, name: '\x1b[31mred\x1b[0m' }]);
