@@ -152,18 +152,22 @@ describe('host mode, in a private network namespace that plays the host (no pid 
 });
 
 describe('changes made outside the helper', () => {
-  it('appear on the periodic reconcile even without the monitor, and nothing more when nothing changed', async () => {
+  it('appear on the periodic reconcile even without the monitor, and nothing more when nothing changed', { timeout: 90_000 }, async () => {
+    // With no reader alive the reconcile comes every 200× a reading's time (a few seconds here), 300 ms at least.
     const helper = await startHelper(['--lab', '--reconcile-ms=300', '--no-watch']);
     const root = (await helper.client.call('snapshot', {})).namespaces[0];
     labExec(helper.process.pid as number, ['ip', 'link', 'add', 'outside0', 'type', 'veth', 'peer', 'name', 'outside1']);
-    const change = await helper.waitFor('topology', (c) => c.namespaces.some((n) => n.links.some((l) => l.ifname === 'outside0')));
+    const change = await helper.waitFor('topology', (c) => c.namespaces.some((n) => n.links.some((l) => l.ifname === 'outside0')), 30_000);
     expect(change.namespaces.map((n) => n.id)).toEqual([root?.id]);
     const before = helper.notifications.length;
     labExec(helper.process.pid as number, ['ip', 'link', 'delete', 'outside0']);
-    await helper.waitFor('topology', (c) => c.namespaces.some((n) => n.root && !n.links.some((l) => l.ifname === 'outside0')), 5000, before);
-    // Nothing changed since: the reconcile stays quiet.
+    await helper.waitFor('topology', (c) => c.namespaces.some((n) => n.root && !n.links.some((l) => l.ifname === 'outside0')), 30_000, before);
+    // Nothing changed since: the next reconcile (it starts an ip) stays quiet.
     const count = helper.notifications.filter((n) => n.method === 'topology').length;
-    await new Promise((r) => setTimeout(r, 800));
+    const started = (await helper.client.call('helper.stats', {})).processesStarted;
+    for (let i = 0; i < 300 && (await helper.client.call('helper.stats', {})).processesStarted === started; i++) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await helper.client.call('helper.stats', {})).processesStarted).toBeGreaterThan(started);
     expect(helper.notifications.filter((n) => n.method === 'topology').length).toBe(count);
     await helper.close();
   });
