@@ -265,14 +265,18 @@ export class NamespaceReaders {
     this.place.close();
   }
 
+  private lastUse(name: string): number {
+    return this.used.get(name) ?? 0;
+  }
+
   private sweepIdle(): void {
     const now = performance.now();
-    for (const [name, reader] of this.readers) if (now - (this.used.get(name) ?? 0) > this.idleMs) reader.end();
+    for (const [name, reader] of this.readers) if (now - this.lastUse(name) > this.idleMs) reader.end();
   }
 
   private leastRecentlyUsed(): Reader | undefined {
-    let oldest: [string, Reader] | undefined;
-    for (const entry of this.readers) if (!oldest || (this.used.get(entry[0]) ?? 0) < (this.used.get(oldest[0]) ?? 0)) oldest = entry;
-    return oldest?.[1];
+    let oldest: string | undefined;
+    for (const name of this.readers.keys()) if (oldest === undefined || this.lastUse(name) < this.lastUse(oldest)) oldest = name;
+    return oldest === undefined ? undefined : this.readers.get(oldest);
   }
 }
