@@ -1,14 +1,17 @@
 // The lab: private user + network + mount (+ pid) namespaces built with
 // unshare(1) in two hops, so nothing of the machine's own network is touched.
 //
-// Hop 1 maps the user to root in a new user+mount namespace, just long enough
-// to put a private tmpfs on /run/netns (util-linux mount refuses non-root uids).
+// Hop 1 maps the user to root in a new user+mount namespace, where the starter
+// puts a private tmpfs on /run/netns (util-linux mount refuses non-root uids).
+// A sleeping process holds it; nothing there runs Node.
 // Hop 2 makes the lab proper: a nested user namespace that maps the user to a
 // NON-zero uid with capabilities kept (tcpdump drops privileges and fails under
 // uid 0 there), a new network namespace (the lab's "host"), a mount namespace
 // for `ip netns`, and a pid namespace so that every process of the lab dies
 // with the helper, even on SIGKILL.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, readlinkSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { findOnPath, processEnv } from './ip';
 
@@ -29,15 +32,19 @@ export interface LabOptions {
  */
 const ORPHAN_GUARD = ['setpriv', '--pdeathsig', 'KILL', '--'];
 
-/** unshare argv for hop 1 (user+mount, mapped to root). */
-export function hop1Argv(self: string[], options: LabOptions): string[] {
-  return [...ORPHAN_GUARD, 'unshare', '--user', '--map-root-user', '--mount', '--fork', '--kill-child', '--', ...self, ...options.forward, '--stage=mount'];
+/** Hop 1's holder: unshare (user+mount, mapped to root) that becomes a `sleep` keeping those namespaces for the lab's life. */
+const HOP1_HOLDER = [...ORPHAN_GUARD, 'unshare', '--user', '--map-root-user', '--mount', '--', 'sleep', 'infinity'];
+
+/** argv that runs `command` in hop 1's namespaces, as root there. */
+export function inHop1Argv(holder: number, command: string[]): string[] {
+  return ['nsenter', `--target=${holder}`, '--user', '--mount', '--', ...command];
 }
 
-/** unshare argv for hop 2 (the lab proper), with `init` as pid 1 and the helper as its child. */
-export function hop2Argv(self: string[], options: LabOptions, init: string[]): string[] {
+/** argv for hop 2 (the lab proper), entered from hop 1, with `init` as pid 1 and the helper as its child. */
+export function hop2Argv(holder: number, self: string[], options: LabOptions, init: string[]): string[] {
   const identity = options.innerUid === 0 ? ['--map-root-user'] : [`--map-user=${options.innerUid}`, `--map-group=${options.innerGid}`, '--keep-caps'];
-  return [...ORPHAN_GUARD, 'unshare', '--user', ...identity, '--net', '--mount', '--pid', '--fork', '--mount-proc', '--kill-child', '--', ...init, ...self, ...options.forward, '--stage=run'];
+  // nsenter execs setpriv, so the parent-death signal still ties hop 2 to the starter.
+  return inHop1Argv(holder, [...ORPHAN_GUARD, 'unshare', '--user', ...identity, '--net', '--mount', '--pid', '--fork', '--mount-proc', '--kill-child', '--', ...init, ...self, ...options.forward, '--stage=run']);
 }
 
 /**
@@ -88,17 +95,51 @@ export function userNamespaceBlocker(read: (path: string) => string | null = rea
   return null;
 }
 
-/**
- * Hop 1's own work: a private tmpfs where `ip netns` keeps its names. It is
- * always a mount point of its own, so `ip netns add` never bind-mounts the
- * directory over itself later (which would hide it from a watcher).
- */
-export async function mountPrivateNetnsDir(): Promise<void> {
-  const options = { env: processEnv, extendEnv: false } as const;
-  if (!existsSync('/run/netns')) {
-    // Without a /run/netns to mount over, make a private /run to hold one.
-    await execa('mount', ['-t', 'tmpfs', '-o', 'mode=0755', 'netns-explorer-run', '/run'], options);
-    mkdirSync('/run/netns');
+/** Waits until the holder has its own user namespace and sleeps (unshare execs sleep only after mapping it). */
+async function untilUnshared(holder: ChildProcess, pid: number): Promise<void> {
+  const own = readlinkSync('/proc/self/ns/user');
+  for (let waited = 0; waited < 5000; waited += 5) {
+    if (holder.exitCode !== null || holder.signalCode !== null) break;
+    try {
+      // Until then nsenter would enter the starter's own namespaces: never mount there.
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'sleep' && readlinkSync(`/proc/${pid}/ns/user`) !== own) return;
+    } catch {
+      break;
+    }
+    await sleep(5);
   }
-  await execa('mount', ['-t', 'tmpfs', '-o', 'mode=0755', 'netns-explorer', '/run/netns'], options);
+  throw new Error('hop 1 (unshare --user --map-root-user --mount) did not start');
+}
+
+/**
+ * Hop 1: starts its holder and puts a private tmpfs where `ip netns` keeps its
+ * names. It is always a mount point of its own, so `ip netns add` never
+ * bind-mounts the directory over itself later (which would hide it from a
+ * watcher). Resolves to the holder, which the starter kills when the lab ends.
+ */
+export async function openHop1(): Promise<ChildProcess & { pid: number }> {
+  const [program, ...args] = HOP1_HOLDER;
+  const holder = spawn(program as string, args, { stdio: ['ignore', 'ignore', 'pipe'], env: processEnv });
+  let stderr = '';
+  holder.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const pid = holder.pid;
+  try {
+    if (pid === undefined) throw new Error(`cannot start ${program}`);
+    await untilUnshared(holder, pid);
+    const inHop1 = (command: string[]) => {
+      const [cmd, ...rest] = inHop1Argv(pid, command);
+      return execa(cmd as string, rest, { env: processEnv, extendEnv: false });
+    };
+    if (!existsSync('/run/netns')) {
+      // Without a /run/netns to mount over, make a private /run to hold one.
+      await inHop1(['mount', '-t', 'tmpfs', '-o', 'mode=0755', 'netns-explorer-run', '/run']);
+      await inHop1(['mkdir', '/run/netns']);
+    }
+    await inHop1(['mount', '-t', 'tmpfs', '-o', 'mode=0755', 'netns-explorer', '/run/netns']);
+    return holder as ChildProcess & { pid: number };
+  } catch (error) {
+    holder.kill('SIGKILL');
+    const why = error instanceof Error ? error.message : String(error);
+    throw new Error(stderr.trim() ? `${why}: ${stderr.trim()}` : why);
+  }
 }

@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import type { HelperMode } from '../../shared/protocol';
 import { processEnv } from './ip';
-import { hop1Argv, hop2Argv, hostArgv, initArgv, innerIdentity, mountPrivateNetnsDir, userNamespaceBlocker, type LabOptions } from './lab';
+import { hop2Argv, hostArgv, initArgv, innerIdentity, openHop1, userNamespaceBlocker, type LabOptions } from './lab';
 import { createServer } from 'node:net';
 import { chmodSync } from 'node:fs';
 import { prepareSession } from './control';
@@ -30,14 +30,12 @@ Speaks JSON-RPC 2.0 on stdin/stdout, one message per line; logs go to stderr.`;
 
 interface Flags {
   mode: HelperMode;
-  stage: 'start' | 'mount' | 'run';
+  stage: 'start' | 'run';
   reconcileMs: number;
   readerIdleMs: number;
   watch: boolean;
   /** Test-only: host mode inside a lab that plays the host. */
   insideLab: boolean;
-  uid: number | null;
-  gid: number | null;
   /** Unix socket where the lab also takes JSON-RPC (for `npm run lab`). */
   controlSocket: string | null;
   /** The private directory the starter made for this helper's files. */
@@ -64,8 +62,6 @@ function parseFlags(argv: string[]): Flags {
     readerIdleMs: READER_IDLE_MS,
     watch: true,
     insideLab: false,
-    uid: null,
-    gid: null,
     controlSocket: null,
     workDir: null,
     ssh: null,
@@ -93,9 +89,7 @@ function parseFlags(argv: string[]): Flags {
     else if (arg === '--no-watch') flags.watch = false;
     else if (key === '--reconcile-ms') flags.reconcileMs = number();
     else if (key === '--reader-idle-ms') flags.readerIdleMs = number();
-    else if (key === '--lab-uid') flags.uid = number();
-    else if (key === '--lab-gid') flags.gid = number();
-    else if (key === '--stage' && (value === 'mount' || value === 'run')) flags.stage = value;
+    else if (key === '--stage' && value === 'run') flags.stage = value;
     else if (key === '--control-socket' && value) flags.controlSocket = value;
     else if (key === '--work-dir' && value) flags.workDir = value;
     else if (arg === '--help' || arg === '-h') {
@@ -206,18 +200,19 @@ async function main(): Promise<void> {
       if (blocker) fail(`cannot build the lab. ${blocker}`, 3);
     }
     const identity = flags.insideLab ? { innerUid: 0, innerGid: 0 } : innerIdentity(uid, gid);
-    const forward = process.argv.slice(2).filter((a) => !a.startsWith('--lab-') && !a.startsWith('--control-socket') && !a.startsWith('--work-dir'));
+    const forward = process.argv.slice(2).filter((a) => !a.startsWith('--control-socket') && !a.startsWith('--work-dir'));
     // The lab's own /run may hide the user's runtime directory: prepare the session's places from out here.
     const session = prepareSession(process.pid, flags.mode === 'lab');
     const sessionArgs = [`--work-dir=${session.workDir}`, ...(session.socket ? [`--control-socket=${session.socket}`] : [])];
-    const options: LabOptions = { ...identity, forward: [...forward, ...sessionArgs, `--lab-uid=${identity.innerUid}`, `--lab-gid=${identity.innerGid}`] };
-    relay(hop1Argv(self, options), session.cleanup);
-    return;
-  }
-  if (flags.stage === 'mount') {
-    await mountPrivateNetnsDir();
-    const forward = process.argv.slice(2).filter((a) => !a.startsWith('--stage'));
-    relay(hop2Argv(self, { innerUid: flags.uid ?? 1000, innerGid: flags.gid ?? 1000, forward }, withInit()));
+    const options: LabOptions = { ...identity, forward: [...forward, ...sessionArgs] };
+    const hop1 = await openHop1().catch((error: Error) => {
+      session.cleanup();
+      return fail(`cannot build the lab: ${error.message}`, 3);
+    });
+    relay(hop2Argv(hop1.pid, self, options, withInit()), () => {
+      hop1.kill('SIGKILL');
+      session.cleanup();
+    });
     return;
   }
   if (flags.mode === 'host' && process.geteuid?.() !== 0) {

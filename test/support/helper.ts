@@ -134,18 +134,15 @@ export function servingHelper(starterPid: number): number {
   return pid;
 }
 
-/** The chain helper → unshare → hop 1 → unshare → lab init (or helper), as outer pids. */
+/** The starter's two children: hop 1's holder (a `sleep` in its user and mount namespaces) and hop 2's unshare, whose child is the lab's init (or helper); as outer pids. */
 export function labPids(helperPid: number): { hop1: number; lab: number } {
-  const walk = (pid: number, depth: number): number => {
-    let current = pid;
-    for (let i = 0; i < depth; i++) {
-      const next = childrenOf(current)[0];
-      if (next === undefined) throw new Error(`process ${current} has no child; is the lab running?`);
-      current = next;
-    }
-    return current;
-  };
-  return { hop1: walk(helperPid, 2), lab: walk(helperPid, 4) };
+  const children = childrenOf(helperPid);
+  const comm = (pid: number) => readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  const hop1 = children.find((pid) => comm(pid) === 'sleep');
+  const hop2 = children.find((pid) => comm(pid) === 'unshare');
+  const lab = hop2 === undefined ? undefined : childrenOf(hop2)[0];
+  if (hop1 === undefined || lab === undefined) throw new Error(`no lab below ${helperPid}; is it running?`);
+  return { hop1, lab };
 }
 
 /**
