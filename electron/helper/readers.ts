@@ -6,7 +6,7 @@
 // as use), and past a cap. The pool keeps the cap and the idle rule; a place
 // starts the readers, on this machine (here) or on a server (remote/reader-hub.ts).
 import { statSync, watch, type FSWatcher } from 'node:fs';
-import type { ResultPromise } from 'execa';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { IpRunner } from './ip';
 import { failedBatchLines } from './parse';
 
@@ -22,8 +22,6 @@ export const ANSWER_TIMEOUT_MS = 5000;
  * should it exist, the round times out and the reader is replaced.)
  */
 export const SENTINEL = 'link show dev .nx-end.';
-
-type Child = ResultPromise<{ reject: false; env: NodeJS.ProcessEnv; extendEnv: false; buffer: boolean }>;
 
 interface Round {
   /** Batch line numbers (ip counts from 1 over the reader's life) of this round's queries, and of its sentinel. */
@@ -66,24 +64,26 @@ class PipeReader implements Reader {
   ended = false;
 
   constructor(
-    private readonly child: Child,
+    private readonly child: ChildProcessWithoutNullStreams,
     readonly inode: number,
     private readonly onEnd: () => void,
   ) {
-    child.stdout?.setEncoding('utf8');
-    child.stderr?.setEncoding('utf8');
-    child.stdout?.on('data', (chunk: string) => {
+    child.stdout.setEncoding('utf8');
+    child.stderr.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
       this.stdout += chunk;
       // ip -j prints each answer on one line (strings escape their newlines): counting lines counts answers.
       for (let at = chunk.indexOf('\n'); at !== -1; at = chunk.indexOf('\n', at + 1)) this.answered++;
       this.settle();
     });
-    child.stderr?.on('data', (chunk: string) => {
+    child.stderr.on('data', (chunk: string) => {
       this.stderr += chunk;
       this.settle();
     });
-    void child.then(() => this.end());
-    child.stdin?.on('error', () => this.end());
+    child.on('exit', () => this.end());
+    // ip missing, or the pipe broken: the reader is gone, and readings fall back.
+    child.on('error', () => this.end());
+    child.stdin.on('error', () => this.end());
   }
 
   query(lines: readonly string[]): Promise<string | null> {
@@ -106,7 +106,7 @@ class PipeReader implements Reader {
         this.end();
       }, ANSWER_TIMEOUT_MS);
       this.round = { first, sentinel: this.sent, resolve, timer };
-      this.child.stdin?.write(`${[...lines, SENTINEL].join('\n')}\n`);
+      this.child.stdin.write(`${[...lines, SENTINEL].join('\n')}\n`);
     });
   }
 
@@ -164,8 +164,7 @@ export class LocalReaderPlace implements ReaderPlace {
   open(name: string, inode: number, onEnd: () => void): Reader | null {
     if (inodeOf(`${this.dir}/${name}`) !== inode) return null;
     this.watchNames();
-    const { process: child } = this.ip.start('ip', ['-force', '-j', '-d', '-batch', '-'], name, { buffer: false });
-    return new PipeReader(child, inode, onEnd);
+    return new PipeReader(this.ip.startPipes('ip', ['-force', '-j', '-d', '-batch', '-'], name), inode, onEnd);
   }
 
   prune(): void {
