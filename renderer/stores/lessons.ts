@@ -29,7 +29,8 @@ export const useLessons = defineStore('lessons', () => {
   /** Where the pings this lesson counts begin in the app's ping history: at its start, or at the last Reset. */
   const pingsFrom = ref(0);
   const running = ref(false);
-  const current = computed(() => lessons.value.find((l) => l.id === currentId.value) ?? null);
+  // No lesson running, nothing to parse: the Lessons tab's label asks this at start.
+  const current = computed(() => (currentId.value === null ? null : (lessons.value.find((l) => l.id === currentId.value) ?? null)));
   /**
    * Which steps are done, from the live lab: a step is done when its own check
    * holds or a later step's does (a later step may undo what an earlier one
