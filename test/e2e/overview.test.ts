@@ -75,4 +75,42 @@ describe(`a lab of ${N} namespaces, zoomed out`, () => {
     await page.locator('[data-testid="overview"]').waitFor();
     expect(await page.locator('[data-testid="netns"]').count()).toBe(0);
   });
+
+  it('drags the host, whose cables follow on a canvas while it moves and are cables again where it is dropped', async () => {
+    const host = await hostBox();
+    await page.mouse.click(host.x, host.y);
+    const card = page.locator('[data-testid="netns"][data-ns-name=""]');
+    await page.locator('[data-testid="overview"]').waitFor({ state: 'detached' });
+    // Cables to cards out of view are not drawn; the host's are all those on the canvas.
+    const cables = page.locator('[data-testid="cable"]');
+    await expect.poll(() => cables.count()).toBeGreaterThan(0);
+    const drawn = await cables.count();
+    const before = (await card.locator('.head .title').boundingBox()) as { x: number; y: number };
+    await page.mouse.move(before.x + 4, before.y + 4);
+    await page.mouse.down();
+    await page.mouse.move(before.x + 124, before.y + 64, { steps: 10 });
+    const layer = page.locator('[data-testid="hub-drag-cables"]');
+    await layer.waitFor();
+    expect(await cables.count()).toBe(0);
+    // Browser-side code as text: this file is type-checked for Node, not the DOM.
+    const painted = (await page.evaluate(`(() => {
+      const c = document.querySelector('[data-testid="hub-drag-cables"]');
+      const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      let n = 0;
+      for (let i = 3; i < data.length; i += 4) if (data[i]) n++;
+      return n;
+    })()`)) as number;
+    expect(painted).toBeGreaterThan(1000);
+    await screenshot(page, 'overview-hub-drag');
+    await page.mouse.up();
+    await layer.waitFor({ state: 'detached' });
+    await expect.poll(() => cables.count()).toBe(drawn);
+    const after = (await card.locator('.head .title').boundingBox()) as { x: number; y: number };
+    // Where the pointer left it, less the first step, which only starts the drag.
+    expect(after.x - before.x).toBeGreaterThan(95);
+    expect(after.x - before.x).toBeLessThan(125);
+    expect(after.y - before.y).toBeGreaterThan(45);
+    expect(after.y - before.y).toBeLessThan(65);
+    await screenshot(page, 'overview-hub-dropped');
+  });
 });
