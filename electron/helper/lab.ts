@@ -44,7 +44,23 @@ export function inHop1Argv(holder: number, command: string[]): string[] {
 export function hop2Argv(holder: number, self: string[], options: LabOptions, init: string[]): string[] {
   const identity = options.innerUid === 0 ? ['--map-root-user'] : [`--map-user=${options.innerUid}`, `--map-group=${options.innerGid}`, '--keep-caps'];
   // nsenter execs setpriv, so the parent-death signal still ties hop 2 to the starter.
-  return inHop1Argv(holder, [...ORPHAN_GUARD, 'unshare', '--user', ...identity, '--net', '--mount', '--pid', '--fork', '--mount-proc', '--kill-child', '--', ...init, ...self, ...options.forward, '--stage=run']);
+  return inHop1Argv(holder, [
+    ...ORPHAN_GUARD,
+    'unshare',
+    '--user',
+    ...identity,
+    '--net',
+    '--mount',
+    '--pid',
+    '--fork',
+    '--mount-proc',
+    '--kill-child',
+    '--',
+    ...init,
+    ...self,
+    ...options.forward,
+    '--stage=run',
+  ]);
 }
 
 /**
@@ -140,6 +156,6 @@ export async function openHop1(): Promise<ChildProcess & { pid: number }> {
   } catch (error) {
     holder.kill('SIGKILL');
     const why = error instanceof Error ? error.message : String(error);
-    throw new Error(stderr.trim() ? `${why}: ${stderr.trim()}` : why);
+    throw new Error(stderr.trim() ? `${why}: ${stderr.trim()}` : why, { cause: error });
   }
 }
