@@ -35,9 +35,14 @@ const ORPHAN_GUARD = ['setpriv', '--pdeathsig', 'KILL', '--'];
 /** Hop 1's holder: unshare (user+mount, mapped to root) that becomes a `sleep` keeping those namespaces for the lab's life. */
 const HOP1_HOLDER = [...ORPHAN_GUARD, 'unshare', '--user', '--map-root-user', '--mount', '--', 'sleep', 'infinity'];
 
-/** argv that runs `command` in hop 1's namespaces, as root there. */
+/**
+ * argv that runs `command` in hop 1's namespaces, as root there: the user is
+ * mapped to uid 0 in hop 1, so keeping the credentials is being root there.
+ * Without --preserve-credentials nsenter calls setgroups, which hop 1 denies
+ * to an ordinary user.
+ */
 export function inHop1Argv(holder: number, command: string[]): string[] {
-  return ['nsenter', `--target=${holder}`, '--user', '--mount', '--', ...command];
+  return ['nsenter', `--target=${holder}`, '--user', '--mount', '--preserve-credentials', '--', ...command];
 }
 
 /** argv for hop 2 (the lab proper), entered from hop 1, with `init` as pid 1 and the helper as its child. */

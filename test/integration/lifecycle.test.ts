@@ -1,8 +1,10 @@
 // The helper's life: modes, exit on EOF, nothing left behind when killed,
 // and changes made by other processes inside the lab.
-import { existsSync, readFileSync, readlinkSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { descendantsOf, labExec, labPids, pidsInNetns, PRIVATE_HOST, servingHelper, startHelper, type HelperHandle } from '../support/helper';
+import { descendantsOf, HELPER, labExec, labPids, pidsInNetns, PRIVATE_HOST, servingHelper, startHelper, type HelperHandle } from '../support/helper';
 
 const alive = (pid: number) => existsSync(`/proc/${pid}`);
 
@@ -16,6 +18,25 @@ async function until(condition: () => boolean, timeoutMs = 5000): Promise<boolea
 }
 
 describe('helper lifecycle', () => {
+  it('builds the lab for an ordinary user, as the app runs without root', async () => {
+    // A copy the user can read: a clone of the repository may be private to root.
+    const dir = mkdtempSync(join(tmpdir(), 'netns-explorer-user-'));
+    chmodSync(dir, 0o755);
+    copyFileSync(HELPER, join(dir, 'helper.mjs'));
+    const helper = await startHelper(['--lab', '--reconcile-ms=0'], { HOME: dir }, ['setpriv', '--reuid=1000', '--regid=1000', '--clear-groups'], join(dir, 'helper.mjs'));
+    try {
+      expect(readFileSync(`/proc/${servingHelper(helper.process.pid as number)}/status`, 'utf8')).toMatch(/^Uid:\s+1000\s/m);
+      await helper.client.call('netns.create', { name: 'mine' });
+      await helper.client.call('veth.create', { name: 'v0', peerName: 'eth0', peerNamespace: 'mine' });
+      const { namespaces } = await helper.client.call('snapshot', {});
+      expect(namespaces.find((n) => n.name === 'mine')?.links.map((l) => l.ifname)).toEqual(['lo', 'eth0']);
+      expect(namespaces.find((n) => n.root)?.links.find((l) => l.ifname === 'v0')?.peer).not.toBeNull();
+    } finally {
+      await helper.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('exits cleanly on stdin EOF, stopping a running ping', async () => {
     const helper = await startHelper();
     await helper.client.call('ping.start', { target: '127.0.0.1', intervalMs: 200 });

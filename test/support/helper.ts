@@ -26,9 +26,9 @@ export interface HelperHandle {
 export const PRIVATE_HOST = ['unshare', '--net', '--mount', '--', process.execPath, `${ROOT}test/support/private-host.mjs`];
 
 /** Starts the helper (after `wrap`, a command that runs it, if given) and waits until it is ready. */
-export async function startHelper(args: string[] = ['--lab', '--reconcile-ms=0'], env: NodeJS.ProcessEnv = {}, wrap: string[] = []): Promise<HelperHandle> {
+export async function startHelper(args: string[] = ['--lab', '--reconcile-ms=0'], env: NodeJS.ProcessEnv = {}, wrap: string[] = [], helper = HELPER): Promise<HelperHandle> {
   if (!existsSync(HELPER)) throw new Error(`${HELPER} is missing: run "npm run build" first`);
-  const [program, ...rest] = [...wrap, process.execPath, HELPER, ...args];
+  const [program, ...rest] = [...wrap, process.execPath, helper, ...args];
   const child = spawn(program as string, rest, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let stderr = '';
   const notifications: HelperHandle['notifications'] = [];
