@@ -186,13 +186,13 @@ async function serve(flags: Flags): Promise<void> {
  * built (RSS fell to 75 MiB at the next full GC): --optimize-for-size grows the
  * heap more slowly, and the peak went 98–102 → 79–80 MiB, snapshots no slower.
  */
-const HOP_NODE_FLAGS = ['--max-semi-space-size=1', '--optimize-for-size'];
+const HELPER_NODE_FLAGS = ['--max-semi-space-size=1', '--optimize-for-size'];
 
 async function main(): Promise<void> {
   const flags = parseFlags(process.argv.slice(2));
   // A remote machine needs no hop here: nothing runs on this one but ssh, as the user.
   if (flags.ssh) return serve(flags);
-  const self = [process.execPath, ...HOP_NODE_FLAGS, process.argv[1] as string];
+  const self = [process.execPath, ...HELPER_NODE_FLAGS, process.argv[1] as string];
   const inLab = flags.mode === 'lab' || flags.insideLab;
   if (flags.stage === 'start' && inLab) {
     const uid = process.getuid?.() ?? 1000;
