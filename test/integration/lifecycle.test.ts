@@ -19,11 +19,12 @@ async function until(condition: () => boolean, timeoutMs = 5000): Promise<boolea
 
 describe('helper lifecycle', () => {
   it('builds the lab for an ordinary user, as the app runs without root', async () => {
-    // A copy the user can read: a clone of the repository may be private to root.
+    // A copy the user can read, started from a directory the user may enter: a clone of the repository may be private to root.
     const dir = mkdtempSync(join(tmpdir(), 'netns-explorer-user-'));
     chmodSync(dir, 0o755);
     copyFileSync(HELPER, join(dir, 'helper.mjs'));
-    const helper = await startHelper(['--lab', '--reconcile-ms=0'], { HOME: dir }, ['setpriv', '--reuid=1000', '--regid=1000', '--clear-groups'], join(dir, 'helper.mjs'));
+    const asUser = ['setpriv', '--reuid=1000', '--regid=1000', '--clear-groups', 'env', `--chdir=${dir}`];
+    const helper = await startHelper(['--lab', '--reconcile-ms=0'], { HOME: dir }, asUser, join(dir, 'helper.mjs'));
     try {
       expect(readFileSync(`/proc/${servingHelper(helper.process.pid as number)}/status`, 'utf8')).toMatch(/^Uid:\s+1000\s/m);
       await helper.client.call('netns.create', { name: 'mine' });
