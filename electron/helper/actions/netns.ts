@@ -1,5 +1,5 @@
 // netns.create / delete / spawn / attach
-import { readlink } from 'node:fs/promises';
+import { readFile, readlink } from 'node:fs/promises';
 import { displayName, owningHolder, type Holder, type Namespace, type Topology } from '../../../shared/model';
 import { shellQuote } from '../../../shared/shell';
 import { hasRawBytes } from '../names';
@@ -41,9 +41,8 @@ export class Spawned {
     const { argv, process: child } = this.ctx.ip.start('unshare', ['--net', '--', 'sleep', 'infinity'], null);
     const pid = child.pid;
     if (pid === undefined) throw new RpcError({ code: ErrorCode.CommandFailed, message: 'unshare did not start' });
-    // unshare creates the namespace, then execs sleep: wait until the process is in a namespace of its own.
     const own = await readlink('/proc/self/ns/net');
-    const ns = await settledNetns(pid, (link) => link !== own);
+    const ns = await heldNetns(pid, own);
     if (ns === null) {
       child.kill();
       throw new RpcError({ code: ErrorCode.CommandFailed, message: 'unshare --net did not create a namespace' });
@@ -165,11 +164,19 @@ function deletableByIp(name: string): boolean {
 }
 
 /** The network namespace of a child (by the helper's own pid) once `ready` holds for it, within a second; null otherwise. */
-async function settledNetns(pid: number, ready: (link: string) => boolean): Promise<string | null> {
+/**
+ * unshare creates the namespace, then execs sleep: waits until the process is
+ * `sleep` in a namespace of its own. Before the exec it is an `unshare` the
+ * helper started, which no listing counts as a holder, so a snapshot taken
+ * right after the reply could miss the namespace (a CI run did, once).
+ */
+async function heldNetns(pid: number, own: string): Promise<string | null> {
   for (let i = 0; i < 100; i++) {
     const shown = await procPid(pid);
-    const link = shown === null ? null : await readlink(`/proc/${shown}/ns/net`).catch(() => null);
-    if (link !== null && ready(link)) return link;
+    if (shown !== null) {
+      const [link, comm] = await Promise.all([readlink(`/proc/${shown}/ns/net`).catch(() => null), readFile(`/proc/${shown}/comm`, 'utf8').catch(() => '')]);
+      if (link !== null && link !== own && comm.trim() === 'sleep') return link;
+    }
     await new Promise((r) => setTimeout(r, 10));
   }
   return null;
