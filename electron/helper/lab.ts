@@ -10,10 +10,10 @@
 // for `ip netns`, and a pid namespace so that every process of the lab dies
 // with the helper, even on SIGKILL.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, readlinkSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { existsSync, readFileSync } from 'node:fs';
 import { execa } from 'execa';
 import { findOnPath, processEnv } from './ip';
+import { untilUnshared } from './pids';
 
 export type LabStage = 'mount' | 'run';
 
@@ -116,22 +116,6 @@ export function userNamespaceBlocker(read: (path: string) => string | null = rea
   return null;
 }
 
-/** Waits until the holder has its own user namespace and sleeps (unshare execs sleep only after mapping it). */
-async function untilUnshared(holder: ChildProcess, pid: number): Promise<void> {
-  const own = readlinkSync('/proc/self/ns/user');
-  for (let waited = 0; waited < 5000; waited += 5) {
-    if (holder.exitCode !== null || holder.signalCode !== null) break;
-    try {
-      // Until then nsenter would enter the starter's own namespaces: never mount there.
-      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'sleep' && readlinkSync(`/proc/${pid}/ns/user`) !== own) return;
-    } catch {
-      break;
-    }
-    await sleep(5);
-  }
-  throw new Error('hop 1 (unshare --user --map-root-user --mount) did not start');
-}
-
 /**
  * Hop 1: starts its holder and puts a private tmpfs where `ip netns` keeps its
  * names. It is always a mount point of its own, so `ip netns add` never
@@ -146,7 +130,9 @@ export async function openHop1(): Promise<ChildProcess & { pid: number }> {
   const pid = holder.pid;
   try {
     if (pid === undefined) throw new Error(`cannot start ${program}`);
-    await untilUnshared(holder, pid);
+    // Before unshare has made hop 1, nsenter would enter the starter's own namespaces: never mount there.
+    const unshared = await untilUnshared(pid, 'user', 'sleep', 5000, () => holder.exitCode !== null || holder.signalCode !== null);
+    if (unshared === null) throw new Error('hop 1 (unshare --user --map-root-user --mount) did not start');
     const inHop1 = (command: string[]) => {
       const [cmd, ...rest] = inHop1Argv(pid, command);
       return execa(cmd as string, rest, { env: processEnv, extendEnv: false });

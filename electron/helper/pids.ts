@@ -1,6 +1,7 @@
 // In host mode the helper lives in a pid namespace of its own while /proc
 // still shows the machine's: the pids Node gives for its children are then not
-// the ones /proc lists. This maps one to the other.
+// the ones /proc lists. This maps one to the other, and waits for a child of
+// unshare to be in its new namespaces.
 import { readdir, readFile, readlink } from 'node:fs/promises';
 import { readlinkSync } from 'node:fs';
 
@@ -34,6 +35,28 @@ export async function procPid(pid: number): Promise<number | null> {
     const ids = nsPids(await readFile(`/proc/${entry}/status`, 'utf8').catch(() => ''));
     if (ids?.inner !== pid) continue;
     if ((await readlink(`/proc/${entry}/ns/pid`).catch(() => '')) === own) return ids.outer;
+  }
+  return null;
+}
+
+/**
+ * unshare makes its namespaces, then execs the program it was given: waits
+ * until the child Node calls `pid` runs `program` in a `kind` namespace other
+ * than this process's. Until then it is an `unshare`: entering its namespaces
+ * would enter ours, and no listing counts it as a holder. Resolves to that
+ * namespace ("net:[…]"), or null when it does not within `timeoutMs` or
+ * `ended()` says it exited.
+ */
+export async function untilUnshared(pid: number, kind: 'net' | 'user', program: string, timeoutMs: number, ended: () => boolean = () => false): Promise<string | null> {
+  const own = await readlink(`/proc/self/ns/${kind}`);
+  const end = performance.now() + timeoutMs;
+  while (performance.now() < end && !ended()) {
+    const shown = await procPid(pid);
+    if (shown !== null) {
+      const [link, comm] = await Promise.all([readlink(`/proc/${shown}/ns/${kind}`).catch(() => null), readFile(`/proc/${shown}/comm`, 'utf8').catch(() => '')]);
+      if (link !== null && link !== own && comm.trim() === program) return link;
+    }
+    await new Promise((r) => setTimeout(r, 10));
   }
   return null;
 }

@@ -1,5 +1,5 @@
 // netns.create / delete / spawn / attach
-import { readFile, readlink } from 'node:fs/promises';
+import { readlink } from 'node:fs/promises';
 import { displayName, owningHolder, type Holder, type Namespace, type Topology } from '../../../shared/model';
 import { shellQuote } from '../../../shared/shell';
 import { hasRawBytes } from '../names';
@@ -10,7 +10,7 @@ import type { NsRef } from '../ip';
 import { Jobs } from '../jobs';
 import { enforceRails, namespaceDeletionRisk } from '../guard-rails';
 import { waitUntilGone } from './wait';
-import { procPid } from '../pids';
+import { procPid, untilUnshared } from '../pids';
 
 export async function createNetns(ctx: Context, p: ValidParams['netns.create']): Promise<MethodResults['netns.create']> {
   await change(ctx, ['netns', 'add', p.name], { name: null });
@@ -41,8 +41,8 @@ export class Spawned {
     const { argv, process: child } = this.ctx.ip.start('unshare', ['--net', '--', 'sleep', 'infinity'], null);
     const pid = child.pid;
     if (pid === undefined) throw new RpcError({ code: ErrorCode.CommandFailed, message: 'unshare did not start' });
-    const own = await readlink('/proc/self/ns/net');
-    const ns = await heldNetns(pid, own);
+    // Replied before sleep runs, a snapshot could miss the namespace: no listing counts an unshare as a holder (a CI run did, once).
+    const ns = await untilUnshared(pid, 'net', 'sleep', 1000);
     if (ns === null) {
       child.kill();
       throw new RpcError({ code: ErrorCode.CommandFailed, message: 'unshare --net did not create a namespace' });
@@ -161,25 +161,6 @@ function stopAdvice(holders: readonly Holder[]): string {
 /** ip netns delete takes one argument as the name, except "all"; a name that is not text cannot be an argument. */
 function deletableByIp(name: string): boolean {
   return name !== 'all' && !hasRawBytes(name);
-}
-
-/** The network namespace of a child (by the helper's own pid) once `ready` holds for it, within a second; null otherwise. */
-/**
- * unshare creates the namespace, then execs sleep: waits until the process is
- * `sleep` in a namespace of its own. Before the exec it is an `unshare` the
- * helper started, which no listing counts as a holder, so a snapshot taken
- * right after the reply could miss the namespace (a CI run did, once).
- */
-async function heldNetns(pid: number, own: string): Promise<string | null> {
-  for (let i = 0; i < 100; i++) {
-    const shown = await procPid(pid);
-    if (shown !== null) {
-      const [link, comm] = await Promise.all([readlink(`/proc/${shown}/ns/net`).catch(() => null), readFile(`/proc/${shown}/comm`, 'utf8').catch(() => '')]);
-      if (link !== null && link !== own && comm.trim() === 'sleep') return link;
-    }
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  return null;
 }
 
 /**
