@@ -2,37 +2,12 @@
 // through argument arrays (never a shell); changes are reported as `command`
 // notifications for the app's command log.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { ErrorCode, RpcError, type CommandErrorData, type CommandEvent } from '../../shared/protocol';
 
 import { HELPER_MARK } from './own-processes';
+import { processEnv } from './process-env';
 import type { SshLink } from './remote/ssh';
-
-/** ip and friends live in sbin, which an ordinary user's PATH may lack. */
-const SBIN_PATH = ['/usr/local/sbin', '/usr/sbin', '/sbin'];
-
-export const processEnv: NodeJS.ProcessEnv = {
-  ...process.env,
-  [HELPER_MARK]: '1',
-  LC_ALL: 'C',
-  PATH: [...(process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin').split(':'), ...SBIN_PATH].join(':'),
-};
-
-/** An executable `name` on the PATH the helper's processes get, or null. */
-export function findOnPath(name: string, path = processEnv.PATH ?? ''): string | null {
-  for (const dir of path.split(':')) {
-    if (!dir) continue;
-    try {
-      accessSync(join(dir, name), constants.X_OK);
-      return join(dir, name);
-    } catch {
-      // Not here.
-    }
-  }
-  return null;
-}
 
 export interface RunResult {
   stdout: string;

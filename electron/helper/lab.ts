@@ -9,13 +9,13 @@
 // uid 0 there), a new network namespace (the lab's "host"), a mount namespace
 // for `ip netns`, and a pid namespace so that every process of the lab dies
 // with the helper, even on SIGKILL.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { execa } from 'execa';
-import { findOnPath, processEnv } from './ip';
+import { promisify } from 'node:util';
+import { findOnPath, processEnv } from './process-env';
 import { untilUnshared } from './pids';
 
-export type LabStage = 'mount' | 'run';
+const run = promisify(execFile);
 
 export interface LabOptions {
   /** uid/gid the user has inside the lab; 0 only when the lab plays the host in tests. */
@@ -133,9 +133,11 @@ export async function openHop1(): Promise<ChildProcess & { pid: number }> {
     // Before unshare has made hop 1, nsenter would enter the starter's own namespaces: never mount there.
     const unshared = await untilUnshared(pid, 'user', 'sleep', 5000, () => holder.exitCode !== null || holder.signalCode !== null);
     if (unshared === null) throw new Error('hop 1 (unshare --user --map-root-user --mount) did not start');
-    const inHop1 = (command: string[]) => {
+    const inHop1 = async (command: string[]) => {
       const [cmd, ...rest] = inHop1Argv(pid, command);
-      return execa(cmd as string, rest, { env: processEnv, extendEnv: false });
+      await run(cmd as string, rest, { env: processEnv }).catch((error: Error & { stderr?: string }) => {
+        throw new Error(`${command.join(' ')}: ${error.stderr?.trim() || error.message}`, { cause: error });
+      });
     };
     if (!existsSync('/run/netns')) {
       // Without a /run/netns to mount over, make a private /run to hold one.

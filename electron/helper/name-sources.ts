@@ -2,7 +2,7 @@
 // conmon's argv, the runtimes' CLIs and kubelet's log directories.
 import { execFile } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
-import { findOnPath, processEnv } from './ip';
+import { findOnPath, processEnv } from './process-env';
 import { parseStat } from './own-processes';
 import { ContainerNames, runtimeSockets, type NameSources } from './runtimes';
 

@@ -4,7 +4,8 @@
 import { ErrorCode, RpcError, type PathExplanation } from '../../../shared/protocol';
 import type { ValidParams } from '../../../shared/schemas';
 import { namespaceAt, target, type Context } from '../context';
-import { findOnPath, type NsRef } from '../ip';
+import { type NsRef } from '../ip';
+import { findOnPath } from '../process-env';
 import { parsePingLine } from '../parse';
 import { factLines, parseFacts, type NsFacts } from '../path/facts';
 import { PathWalk } from '../path/walk';
