@@ -1,11 +1,9 @@
 // The helper's entry point: flags, the lab hops, then JSON-RPC on stdio.
 import { spawn } from 'node:child_process';
 import type { HelperMode } from '../../shared/protocol';
-import { processEnv } from './ip';
-import { hop2Argv, hostArgv, initArgv, innerIdentity, openHop1, userNamespaceBlocker, type LabOptions } from './lab';
+import { startHelperHops, StartError, type StartedHelper } from './start';
 import { createServer } from 'node:net';
 import { chmodSync } from 'node:fs';
-import { prepareSession } from './control';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -103,20 +101,14 @@ function parseFlags(argv: string[]): Flags {
   return flags;
 }
 
-/** pid 1 for the helper's pid namespace, or none (with a warning: orphans then stay zombies). */
-function withInit(): string[] {
-  const init = initArgv();
-  if (!init.length) log('neither tini nor catatonit is installed: ended shells may stay as zombies until the helper exits');
-  return init;
-}
-
-/** Runs the next hop with our stdio, passes signals on, and exits as it exits. */
-function relay(argv: string[], cleanup: () => void = () => undefined): void {
-  const child = spawn(argv[0] as string, argv.slice(1), { stdio: 'inherit', env: processEnv });
+/** Runs the helper in its namespaces with our stdio, passes signals on, and exits as it exits. */
+function relay(started: StartedHelper): void {
+  const [program, ...args] = started.argv;
+  const child = spawn(program as string, args, { stdio: 'inherit', env: started.env });
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => child.kill(signal));
-  child.on('error', (error) => fail(`cannot start ${argv[0]}: ${error.message}`, 1));
+  child.on('error', (error) => fail(`cannot start ${program}: ${error.message}`, 1));
   child.on('exit', (code, signal) => {
-    cleanup();
+    started.close();
     process.exit(code ?? (signal ? 128 + 15 : 1));
   });
 }
@@ -179,51 +171,25 @@ async function serve(flags: Flags): Promise<void> {
   await stop(0);
 }
 
-/**
- * Node flags for the serving helper. V8's default young generation (16 MiB
- * semi-spaces) was a fifth of the helper's memory: at 200 namespaces peak RSS
- * 128 → 103 MiB. The peak came from garbage V8 let pile up while a lab was
- * built (RSS fell to 75 MiB at the next full GC): --optimize-for-size grows the
- * heap more slowly, and the peak went 98–102 → 79–80 MiB, snapshots no slower.
- */
-const HELPER_NODE_FLAGS = ['--max-semi-space-size=1', '--optimize-for-size'];
-
 async function main(): Promise<void> {
   const flags = parseFlags(process.argv.slice(2));
   // A remote machine needs no hop here: nothing runs on this one but ssh, as the user.
   if (flags.ssh) return serve(flags);
-  const self = [process.execPath, ...HELPER_NODE_FLAGS, process.argv[1] as string];
-  const inLab = flags.mode === 'lab' || flags.insideLab;
-  if (flags.stage === 'start' && inLab) {
-    const uid = process.getuid?.() ?? 1000;
-    const gid = process.getgid?.() ?? 1000;
-    if (uid !== 0) {
-      const blocker = userNamespaceBlocker();
-      if (blocker) fail(`cannot build the lab. ${blocker}`, 3);
-    }
-    const identity = flags.insideLab ? { innerUid: 0, innerGid: 0 } : innerIdentity(uid, gid);
-    const forward = process.argv.slice(2).filter((a) => !a.startsWith('--control-socket') && !a.startsWith('--work-dir'));
-    // The lab's own /run may hide the user's runtime directory: prepare the session's places from out here.
-    const session = prepareSession(process.pid, flags.mode === 'lab');
-    const sessionArgs = [`--work-dir=${session.workDir}`, ...(session.socket ? [`--control-socket=${session.socket}`] : [])];
-    const options: LabOptions = { ...identity, forward: [...forward, ...sessionArgs] };
-    const hop1 = await openHop1().catch((error: Error) => {
-      session.cleanup();
-      return fail(`cannot build the lab: ${error.message}`, 3);
-    });
-    relay(hop2Argv(hop1.pid, self, options, withInit()), () => {
-      hop1.kill('SIGKILL');
-      session.cleanup();
-    });
-    return;
-  }
-  if (flags.mode === 'host' && process.geteuid?.() !== 0) {
+  if (flags.mode === 'host' && !flags.insideLab && process.geteuid?.() !== 0) {
     fail("host mode changes the machine's real network namespaces and needs root. Run it as root (the desktop app uses pkexec), or use --lab.", 4);
   }
-  if (flags.mode === 'host' && flags.stage === 'start') {
-    const session = prepareSession(process.pid, false);
-    const forward = process.argv.slice(2).filter((a) => !a.startsWith('--work-dir'));
-    relay(hostArgv(self, [...forward, `--work-dir=${session.workDir}`], withInit()), session.cleanup);
+  if (flags.stage === 'start') {
+    // Run by hand (or by pkexec): this process builds the hops and then only waits; the app builds them itself.
+    const started = await startHelperHops({
+      node: process.execPath,
+      script: process.argv[1] as string,
+      mode: flags.mode,
+      flags: process.argv.slice(2),
+      insideLab: flags.insideLab,
+      env: process.env,
+      warn: log,
+    }).catch((error: Error) => fail(error.message, error instanceof StartError ? 3 : 1));
+    relay(started);
     return;
   }
   await serve(flags);
