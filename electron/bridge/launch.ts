@@ -1,5 +1,6 @@
 // How the helper is started for each mode, as an argv (no shell).
 import type { HelperMode } from '../../shared/protocol';
+import { startHelperHops } from '../helper/start';
 import type { HelperLaunch } from './supervisor';
 
 export interface LaunchContext {
@@ -28,7 +29,11 @@ export function remoteHelperLaunch(ssh: { destination: string; configFile: strin
 
 export function helperLaunch(mode: HelperMode, ctx: LaunchContext): HelperLaunch {
   const base = [ctx.helperScript, `--${mode}`];
-  if (mode === 'lab' || ctx.uid === 0) return { command: ctx.node, args: base, env: ctx.env };
+  if (mode === 'lab' || ctx.uid === 0) {
+    // Built here, the hops need no starter of the helper's: one Node process fewer for as long as the helper runs.
+    const hops = (warn: (message: string) => void) => startHelperHops({ node: ctx.node, script: ctx.helperScript, mode, flags: [`--${mode}`], env: ctx.env, warn });
+    return { command: ctx.node, args: base, env: ctx.env, hops };
+  }
   if (!ctx.pkexec) throw new LaunchError('Host mode needs root, and pkexec (polkit) is not installed to ask for it. Install polkit, or start the app as root.');
   if (ctx.appImage) {
     throw new LaunchError(

@@ -4,6 +4,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { createInterface } from 'node:readline';
 import type { HelperMode, HelperStatus } from '../../shared/protocol';
+import type { StartedHelper } from '../helper/start';
 
 export interface HelperLaunch {
   command: string;
@@ -11,6 +12,12 @@ export interface HelperLaunch {
   env?: NodeJS.ProcessEnv;
   /** Exits before ready that mean "do not retry" (pkexec's 126 and 127). */
   fatalExitCodes?: number[];
+  /**
+   * Builds the helper's namespaces here and says what to run in them, instead
+   * of command and args (which do the same with a starter of their own that
+   * then only waits). A StartError means no restart will cure it.
+   */
+  hops?: (warn: (message: string) => void) => Promise<StartedHelper>;
 }
 
 export interface SupervisorEvents {
@@ -34,6 +41,9 @@ export class HelperSupervisor extends EventEmitter<SupervisorEvents> {
   private stopping = false;
   private quickDeaths = 0;
   private stderrTail = '';
+  /** Counts starts, so that a lab built for an earlier one is ended rather than run. */
+  private attempts = 0;
+  private building: Promise<void> | null = null;
   status: HelperStatus;
 
   constructor(
@@ -74,9 +84,34 @@ export class HelperSupervisor extends EventEmitter<SupervisorEvents> {
     this.stopping = false;
     this.setStatus({ state: restart ? 'restarting' : 'starting', mode: this.mode });
     const started = Date.now();
-    const child = spawn(this.launch.command, this.launch.args, {
+    const { hops } = this.launch;
+    if (!hops) {
+      this.run(this.launch.command, this.launch.args, this.launch.env ?? process.env, started, () => undefined);
+      return;
+    }
+    const attempt = ++this.attempts;
+    this.building = hops(this.log).then(
+      (built) => {
+        // Stopped or started again meanwhile: this lab is nobody's.
+        if (this.stopping || attempt !== this.attempts) return built.close();
+        const [command, ...args] = built.argv;
+        this.run(command as string, args, built.env, started, built.close);
+      },
+      (error: Error) => {
+        if (!this.stopping && attempt === this.attempts) this.setStatus({ state: 'failed', mode: this.mode, message: error.message });
+      },
+    );
+  }
+
+  private run(command: string, args: string[], env: NodeJS.ProcessEnv, started: number, whenEnded: () => void): void {
+    let over = false;
+    const ended = () => {
+      if (!over) whenEnded();
+      over = true;
+    };
+    const child = spawn(command, args, {
       stdio: ['pipe', 'pipe', 'pipe'],
-      env: this.launch.env ?? process.env,
+      env,
       // Its own process group, so stop() reaches the lab's unshare chain too.
       detached: true,
     });
@@ -94,11 +129,13 @@ export class HelperSupervisor extends EventEmitter<SupervisorEvents> {
     child.stdin.on('error', () => undefined);
     child.on('error', (error) => {
       // The program could not be started at all (e.g. pkexec missing): no close event follows a spawn error.
+      ended();
       this.stderrTail += `${error.message}\n`;
       if (this.child === child) this.child = null;
-      if (!this.stopping) this.setStatus({ state: 'failed', mode: this.mode, message: `cannot start ${this.launch.command}: ${error.message}` });
+      if (!this.stopping) this.setStatus({ state: 'failed', mode: this.mode, message: `cannot start ${command}: ${error.message}` });
     });
     child.on('close', (code, signal) => {
+      ended();
       if (this.child === child) this.child = null;
       if (this.stopping || this.status.state === 'failed') return;
       const reason = `the helper exited (${signal ?? `code ${code}`})${this.stderrTail ? `: ${this.stderrTail.trim().split('\n').slice(-3).join(' ')}` : ''}`;
@@ -127,6 +164,8 @@ export class HelperSupervisor extends EventEmitter<SupervisorEvents> {
   /** Ends the helper (stdin EOF, then SIGTERM, then SIGKILL to its group). */
   async stop(): Promise<void> {
     this.stopping = true;
+    // A lab being built is ended as soon as it is (start() sees stopping).
+    await this.building;
     const child = this.child;
     if (!child || child.exitCode !== null) return;
     const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));

@@ -112,7 +112,7 @@ describe('feedback and safety', () => {
   });
 
   it('follows a change made by a separate ip command in the lab', async () => {
-    labExec(web.helperPid(), ['ip', 'link', 'add', 'outside0', 'type', 'veth', 'peer', 'name', 'outside1']);
+    labExec(web.process.pid as number, ['ip', 'link', 'add', 'outside0', 'type', 'veth', 'peer', 'name', 'outside1']);
     await app.iface('', 'outside0').waitFor({ timeout: 8000 });
     await app.cable('/outside0 /outside1').waitFor({ state: 'attached' });
   });

@@ -4,7 +4,8 @@ import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, readlin
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { descendantsOf, HELPER, labExec, labPids, pidsInNetns, PRIVATE_HOST, servingHelper, startHelper, type HelperHandle } from '../support/helper';
+import { argvOf, descendantsOf, HELPER, labExec, labPids, pidsInNetns, PRIVATE_HOST, servingHelper, startHelper, type HelperHandle } from '../support/helper';
+import { startWeb } from '../support/web';
 
 const alive = (pid: number) => existsSync(`/proc/${pid}`);
 
@@ -67,6 +68,21 @@ describe('helper lifecycle', () => {
     expect(below.length).toBeGreaterThan(4);
     process.kill(helper.process.pid as number, 'SIGKILL');
     expect(await until(() => below.every((pid) => !alive(pid))), `left: ${below.filter(alive).join(' ')}`).toBe(true);
+  });
+
+  it('is started by the app with no Node process of its own in between, and goes with the app when that is killed', async () => {
+    // The web bridge starts its helper as the desktop app does (HelperSupervisor): it builds the lab's hops itself.
+    const web = await startWeb();
+    const bridge = web.process.pid as number;
+    try {
+      const below = descendantsOf(bridge);
+      expect(below.filter((pid) => argvOf(pid)[0] === process.execPath)).toEqual([servingHelper(bridge)]);
+      expect(labPids(bridge).hop1).toBeGreaterThan(0);
+      process.kill(bridge, 'SIGKILL');
+      expect(await until(() => below.every((pid) => !alive(pid))), `left: ${below.filter(alive).join(' ')}`).toBe(true);
+    } finally {
+      await web.stop();
+    }
   });
 
   it('reaps what ends inside the lab: no zombies after 30 terminals opened and closed', async () => {

@@ -46,7 +46,7 @@ async function tab(name: string): Promise<Client> {
 }
 
 async function controlSocket(): Promise<Client> {
-  const lab = runningLabs().find((l) => l.pid === web.helperPid());
+  const lab = runningLabs().find((l) => l.pid === (web.process.pid as number));
   if (!lab) throw new Error("the web bridge's lab left no pointer");
   const socket = connect(lab.socket);
   await new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject));
@@ -103,7 +103,7 @@ describe('every client hears every change', () => {
       await snapshotsPass(1);
       // A change made by a shell in the lab, not by any client; the looper's snapshots see it before anyone is told.
       const since = [b.log.length, c.log.length];
-      labExec(web.helperPid(), ['ip', 'link', 'add', 'name', 'outside0', 'type', 'veth', 'peer', 'name', 'outside1']);
+      labExec(web.process.pid as number, ['ip', 'link', 'add', 'name', 'outside0', 'type', 'veth', 'peer', 'name', 'outside1']);
       await snapshotsPass(2);
       await hears(b, hasLink('outside0'), since[0]);
       await hears(c, hasLink('outside0'), since[1]);

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { childrenOf, ROOT } from './helper';
+import { ROOT } from './helper';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const RESULTS = `${ROOT}test-results`;
@@ -13,9 +13,8 @@ export const RESULTS = `${ROOT}test-results`;
 export interface WebApp {
   url: string;
   origin: string;
+  /** The bridge, which builds its helper's lab itself: hop 1's holder and hop 2 are its children (see labPids). */
   process: ChildProcessWithoutNullStreams;
-  /** Pid of the helper the bridge started (its lab chain hangs below it). */
-  helperPid(): number;
   stop(): Promise<void>;
 }
 
@@ -41,11 +40,6 @@ export async function startWeb(args: string[] = ['--lab', '--port=0'], wrap: str
     url,
     origin: new URL(url).origin,
     process: child,
-    helperPid() {
-      const helper = childrenOf(child.pid as number)[0];
-      if (helper === undefined) throw new Error('the web bridge has no helper child');
-      return helper;
-    },
     async stop() {
       child.kill('SIGTERM');
       await exited;

@@ -50,7 +50,8 @@ describe('switching to host mode', () => {
     const error = await rejection(h.setMode('host'));
     expect(error.message).toMatch(/Could not switch to host mode: the password dialog was dismissed\. Back in lab mode\./);
     expect(await h.supervisor.settled(5000)).toMatchObject({ state: 'ready', mode: 'lab' });
-    expect(await h.call('snapshot', {})).toEqual({ mode: '--lab' });
+    // The lab was built here: the helper was started in it, with the session's places, and no starter of its own.
+    expect(await h.call('snapshot', {})).toEqual({ mode: '--lab', more: [expect.stringMatching(/^--work-dir=/), expect.stringMatching(/^--control-socket=/), '--stage=run'] });
     expect(statuses.map((s) => `${s.mode}:${s.state}`)).toEqual(['lab:starting', 'lab:ready', 'host:starting', 'host:failed', 'lab:starting', 'lab:ready']);
   });
 
@@ -92,7 +93,7 @@ describe('calls from the window', () => {
     const refused = await rejection(h.call('shell.exec', {}));
     expect(refused.code).toBe(ErrorCode.MethodNotFound);
     expect(heard).not.toContain('command');
-    expect(await h.call('snapshot', {})).toEqual({ mode: '--lab' });
+    expect(await h.call('snapshot', {})).toMatchObject({ mode: '--lab' });
     expect(heard).toContain('command');
     expect(heard).not.toContain('not.a.notification');
   });
@@ -193,7 +194,7 @@ describe('the desktop windows', () => {
     expect(server.window.focused).toBe(1);
     await server.helper.supervisor.settled(5000);
     // Each window's calls reach its own helper.
-    expect(await windows.get(1)?.helper.call('snapshot', {})).toEqual({ mode: '--lab' });
+    expect(await windows.get(1)?.helper.call('snapshot', {})).toMatchObject({ mode: '--lab' });
     expect(await server.helper.call('snapshot', {})).toEqual({ mode: '--ssh=root@server' });
     // Another port is another host; an address that is none opens nothing.
     windows.openHost('root@server:2222');
