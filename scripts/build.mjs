@@ -23,7 +23,7 @@ const node = {
 const esmBanner = { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" };
 
 const builders = {
-  helper: () => esbuild({ ...node, format: 'esm', banner: esmBanner, entryPoints: ['electron/helper/main.ts'], outfile: 'out/helper/helper.mjs' }),
+  helper: () => esbuild({ ...node, minifyWhitespace: true, format: 'esm', banner: esmBanner, entryPoints: ['electron/helper/main.ts'], outfile: 'out/helper/helper.mjs' }),
   web: () => esbuild({ ...node, format: 'esm', banner: esmBanner, entryPoints: ['electron/web/main.ts'], outfile: 'out/web/web.mjs' }),
   main: async () => {
     await esbuild({ ...node, format: 'cjs', external: ['electron'], entryPoints: ['electron/main/main.ts'], outfile: 'out/main/main.cjs' });
