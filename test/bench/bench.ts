@@ -7,7 +7,7 @@ import { cpus, release, totalmem } from 'node:os';
 import { promisify } from 'node:util';
 import { createInterface } from 'node:readline';
 import type { NetnsClient, TopologyChange } from '../../shared/protocol';
-import { argvOf, descendantsOf, endReaders, isReader, labExecArgv, PRIVATE_HOST, ROOT, startHelper, type HelperHandle } from '../support/helper';
+import { argvOf, endReaders, isReader, labExecArgv, PRIVATE_HOST, ROOT, startAppHelper, startHelper, type HelperHandle } from '../support/helper';
 import { connectBridge } from '../support/rpc-socket';
 import { launchChromium, startWeb } from '../support/web';
 import { openLabShell } from '../support/lab-shell';
@@ -68,8 +68,8 @@ async function settle(helper: HelperHandle, quietMs = 1000): Promise<number> {
   return last;
 }
 
-async function labShell(helperPid: number, script: string): Promise<number> {
-  const [cmd, ...args] = labExecArgv(helperPid, ['sh', '-c', script]);
+async function labShell(helper: Pick<HelperHandle, 'lab'>, script: string): Promise<number> {
+  const [cmd, ...args] = labExecArgv(helper.lab(), ['sh', '-c', script]);
   const started = performance.now();
   await run(cmd as string, args, { maxBuffer: 64 << 20 });
   return performance.now() - started;
@@ -134,8 +134,7 @@ async function holderJoins(helper: HelperHandle, n: number): Promise<number[]> {
 
 async function engine(n: number): Promise<EngineFigures> {
   log(`lab with ${n} namespaces…`);
-  const helper: HelperHandle = await startHelper(['--lab', '--reconcile-ms=0']);
-  const pid = helper.process.pid as number;
+  const helper: HelperHandle = await startAppHelper(['--lab', '--reconcile-ms=0']);
   await build(helper.client, n);
   await settle(helper);
 
@@ -150,18 +149,18 @@ async function engine(n: number): Promise<EngineFigures> {
     return performance.now() - t;
   };
   for (let i = 0; i < REPEAT; i++) {
-    endReaders(pid);
+    endReaders(helper);
     cold.push(await timed({}));
     // A cold reading starts readers afterwards, two at a time: measure once they all run.
-    for (let w = 0; w < 600 && keptMemory(pid).readers < n; w++) await new Promise((r) => setTimeout(r, 50));
+    for (let w = 0; w < 600 && keptMemory(helper).readers < n; w++) await new Promise((r) => setTimeout(r, 50));
     snapshots.push(await timed({}));
     cached.push(await timed({ reuse: true }));
     // The baseline runs inside the lab too; nsenter's own start-up is measured and taken off.
-    overhead.push(await labShell(pid, 'true'));
-    shell.push(await labShell(pid, "for ns in $(ip netns list | cut -d' ' -f1); do ip -n $ns -j addr; done >/dev/null"));
+    overhead.push(await labShell(helper, 'true'));
+    shell.push(await labShell(helper, "for ns in $(ip netns list | cut -d' ' -f1); do ip -n $ns -j addr; done >/dev/null"));
   }
   const shellMs = Math.max(0, median(shell) - median(overhead));
-  const memory = keptMemory(pid);
+  const memory = keptMemory(helper);
 
   let before = await helper.client.call('helper.stats', {});
   await helper.client.call('snapshot', {});
@@ -170,7 +169,7 @@ async function engine(n: number): Promise<EngineFigures> {
 
   // Changes made by another process inside the lab, one namespace at a time. A monitor of the bench's own
   // stamps when the kernel made each change, so the outside process's own start-up can be told apart.
-  const [monitorCmd, ...monitorArgs] = labExecArgv(pid, ['ip', '-o', 'monitor', 'all-nsid', 'link']);
+  const [monitorCmd, ...monitorArgs] = labExecArgv(helper.lab(), ['ip', '-o', 'monitor', 'all-nsid', 'link']);
   const kernelMonitor = spawn(monitorCmd as string, monitorArgs, { stdio: ['ignore', 'pipe', 'ignore'], detached: true });
   const heard: { line: string; at: number }[] = [];
   createInterface({ input: kernelMonitor.stdout }).on('line', (line) => heard.push({ line, at: performance.now() }));
@@ -183,7 +182,7 @@ async function engine(n: number): Promise<EngineFigures> {
     const ns = `b${i % n}`;
     const mtu = 1300 + (i % 2) * 100 + Math.floor(i / n);
     const since = helper.notifications.length;
-    const [cmd, ...args] = labExecArgv(pid, ['ip', '-n', ns, 'link', 'set', 'dev', 'eth0', 'mtu', String(mtu)]);
+    const [cmd, ...args] = labExecArgv(helper.lab(), ['ip', '-n', ns, 'link', 'set', 'dev', 'eth0', 'mtu', String(mtu)]);
     const started = performance.now();
     const arrived = helper.waitFor('topology', (c: TopologyChange) => c.namespaces.some((x) => x.name === ns && x.links.some((l) => l.ifname === 'eth0' && l.mtu === mtu)), 5000, since);
     await run(cmd as string, args);
@@ -213,7 +212,7 @@ async function engine(n: number): Promise<EngineFigures> {
   // The alternative to nsids: one `ip monitor` per namespace. What would they weigh?
   // In a process group of their own: nsenter forks, so only killing the group ends the ip it starts.
   const monitors = Array.from({ length: n }, (_, i) => {
-    const [cmd, ...args] = labExecArgv(pid, ['ip', '-n', `b${i}`, 'monitor', 'link', 'address', 'route']);
+    const [cmd, ...args] = labExecArgv(helper.lab(), ['ip', '-n', `b${i}`, 'monitor', 'link', 'address', 'route']);
     return spawn(cmd as string, args, { stdio: 'ignore', detached: true });
   });
   await new Promise((r) => setTimeout(r, 1500));
@@ -269,8 +268,7 @@ interface ScaleFigures {
 /** How a snapshot, its processes and the helper's memory grow with the lab, up to 1,000 namespaces. */
 async function scale(n: number): Promise<ScaleFigures> {
   log(`scale: ${n} namespaces…`);
-  const helper = await startHelper(['--lab', '--reconcile-ms=0']);
-  const pid = helper.process.pid as number;
+  const helper = await startAppHelper(['--lab', '--reconcile-ms=0']);
   const buildMs = await buildInLab(helper, n);
   await settle(helper);
   const processes = async (work: () => Promise<number>) => {
@@ -288,22 +286,22 @@ async function scale(n: number): Promise<ScaleFigures> {
   const shell: number[] = [];
   const overhead: number[] = [];
   for (let i = 0; i < 3; i++) {
-    endReaders(pid);
+    endReaders(helper);
     cold.push(await processes(timed));
     // Readers start after a cold reading, two at a time, up to the cap.
     let last = -1;
     for (let w = 0; w < 1200; w++) {
-      const now = keptMemory(pid).readers;
+      const now = keptMemory(helper).readers;
       if (now === last && w > 10) break;
       last = now;
       await new Promise((r) => setTimeout(r, 250));
     }
     await settle(helper, 300);
     warm.push(await processes(timed));
-    overhead.push(await labShell(pid, 'true'));
-    shell.push(await labShell(pid, "for ns in $(ip netns list | cut -d' ' -f1); do ip -n $ns -j addr; done >/dev/null"));
+    overhead.push(await labShell(helper, 'true'));
+    shell.push(await labShell(helper, "for ns in $(ip netns list | cut -d' ' -f1); do ip -n $ns -j addr; done >/dev/null"));
   }
-  const memory = keptMemory(pid);
+  const memory = keptMemory(helper);
   const stats = await helper.client.call('helper.stats', {});
   await helper.close();
   const mid = <T extends { took: number }>(xs: T[]) => [...xs].sort((a, b) => a.took - b.took)[1] as T;
@@ -321,11 +319,11 @@ async function scale(n: number): Promise<ScaleFigures> {
   };
 }
 
-/** PSS of the starter and every process below it (hop 1's holder, the helper, its readers, ip monitor, the lab's init), and how many readers. */
-function keptMemory(starter: number): { pss: number; readers: number } {
+/** PSS of every process of the helper's (hop 1's holder, hop 2's unshare, the lab's init, the helper, its readers, ip monitor), and how many readers. */
+function keptMemory(helper: Pick<HelperHandle, 'pids'>): { pss: number; readers: number } {
   let pss = 0;
   let readers = 0;
-  for (const pid of [starter, ...descendantsOf(starter)]) {
+  for (const pid of helper.pids()) {
     try {
       pss += Number(/^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0) * 1024;
       if (isReader(argvOf(pid))) readers++;
@@ -353,10 +351,10 @@ function cpuTimes(pid: number): number[] {
     .map(Number);
 }
 
-/** CPU jiffies of a process and every process below it, reaped children included (they move into their parent's cutime/cstime). */
-function treeJiffies(starter: number): number {
+/** CPU jiffies of every process of the helper's, reaped children included (they move into their parent's cutime/cstime). */
+function treeJiffies(helper: Pick<HelperHandle, 'pids'>): number {
   let total = 0;
-  for (const pid of [starter, ...descendantsOf(starter)]) {
+  for (const pid of helper.pids()) {
     try {
       total += cpuTimes(pid).reduce((sum, t) => sum + t, 0);
     } catch {
@@ -379,8 +377,8 @@ interface Busy {
   tree: number;
 }
 
-/** The machine's busy time over `ms`, pid 1's, and that of one process tree, each as a percentage of one core (USER_HZ is 100 on Linux). */
-async function busyPercent(ms: number, tree?: number): Promise<Busy> {
+/** The machine's busy time over `ms`, pid 1's, and that of every process of a helper's, each as a percentage of one core (USER_HZ is 100 on Linux). */
+async function busyPercent(ms: number, tree?: Pick<HelperHandle, 'pids'>): Promise<Busy> {
   const before = { machine: busyJiffies(), init: ownJiffies(1), tree: tree ? treeJiffies(tree) : 0 };
   await new Promise((r) => setTimeout(r, ms));
   const share = (jiffies: number) => (jiffies / (ms / 1000) / 100) * 100;
@@ -405,13 +403,12 @@ interface IdleFigures {
 async function idleCost(n: number, mode: 'lab' | 'host'): Promise<IdleFigures> {
   log(`idle cost in ${mode} mode at ${n} namespaces…`);
   // The default reconcile and reader idle time, as the app runs them; host mode inside a lab that plays the host.
-  const helper = mode === 'lab' ? await startHelper(['--lab']) : await startHelper(['--host', '--inside-lab']);
-  const pid = helper.process.pid as number;
+  const helper = mode === 'lab' ? await startAppHelper(['--lab']) : await startAppHelper(['--host', '--inside-lab']);
   await buildInLab(helper, n);
   // Until the readings that followed the build are over, and the readers they started have ended: an app left alone keeps none.
   await settle(helper, 5000);
-  for (let waited = 0; waited < READER_IDLE_MS + 60_000 && keptMemory(pid).readers > 0; waited += 1000) await new Promise((r) => setTimeout(r, 1000));
-  const readers = keptMemory(pid).readers;
+  for (let waited = 0; waited < READER_IDLE_MS + 60_000 && keptMemory(helper).readers > 0; waited += 1000) await new Promise((r) => setTimeout(r, 1000));
+  const readers = keptMemory(helper).readers;
   // The reconcile scheduled while readers were alive comes within its least period, and reads every namespace cold: past it,
   // the window measures the time between reconciles, whose own cost is measured below and spread over their period.
   const started = (await helper.client.call('helper.stats', {})).processesStarted;
@@ -420,11 +417,11 @@ async function idleCost(n: number, mode: 'lab' | 'host'): Promise<IdleFigures> {
     if ((await helper.client.call('helper.stats', {})).processesStarted - started >= n / 2) break;
   }
   await settle(helper, 3000);
-  const withHelper = await busyPercent(IDLE_MS, pid);
+  const withHelper = await busyPercent(IDLE_MS, helper);
   // What each reconcile costs now: a full reading with no reader, one process per namespace.
-  const before = treeJiffies(pid);
+  const before = treeJiffies(helper);
   await helper.client.call('snapshot', {});
-  const reconcileCpuMs = (treeJiffies(pid) - before) * 10;
+  const reconcileCpuMs = (treeJiffies(helper) - before) * 10;
   const { lastFullSnapshotMs } = await helper.client.call('helper.stats', {});
   await helper.close();
   await new Promise((r) => setTimeout(r, 3000));
@@ -586,9 +583,9 @@ async function remote(n: number): Promise<RemoteFigures> {
     const localWarm: number[] = [];
     const localCold: number[] = [];
     for (let i = 0; i < REPEAT; i++) {
-      endReaders(local.process.pid as number);
+      endReaders(local);
       localCold.push(await timed(local));
-      for (let w = 0; w < 200 && keptMemory(local.process.pid as number).readers < n; w++) await new Promise((r) => setTimeout(r, 50));
+      for (let w = 0; w < 200 && keptMemory(local).readers < n; w++) await new Promise((r) => setTimeout(r, 50));
       localWarm.push(await timed(local));
     }
     await local.close();

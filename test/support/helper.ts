@@ -6,6 +6,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { NotificationName, Notifications } from '../../shared/protocol';
 import { RpcClient } from '../../shared/rpc-client';
+import { startHelperHops } from '../../electron/helper/start';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const HELPER = `${ROOT}out/helper/helper.mjs`;
@@ -20,16 +21,47 @@ export interface HelperHandle {
   waitFor<N extends NotificationName>(name: N, match?: (p: Notifications[N]) => boolean, timeoutMs?: number, since?: number): Promise<Notifications[N]>;
   /** Ends stdin and waits for the helper to exit; resolves to its exit code. */
   close(): Promise<number | null>;
+  /** Every process of the helper's, as outer pids: its starter (if it has one) and every process below. */
+  pids(): number[];
+  /** Hop 1's holder and the lab's first process (labs only). */
+  lab(): { hop1: number; lab: number };
 }
 
 /** argv prefix that runs the helper as root in a private network and mount namespace playing the host (no pid namespace). */
 export const PRIVATE_HOST = ['unshare', '--net', '--mount', '--', process.execPath, `${ROOT}test/support/private-host.mjs`];
 
-/** Starts the helper (after `wrap`, a command that runs it, if given) and waits until it is ready. */
+/** Starts the helper (after `wrap`, a command that runs it, if given) the way it is run by hand, with a starter of its own, and waits until it is ready. */
 export async function startHelper(args: string[] = ['--lab', '--reconcile-ms=0'], env: NodeJS.ProcessEnv = {}, wrap: string[] = [], helper = HELPER): Promise<HelperHandle> {
   if (!existsSync(HELPER)) throw new Error(`${HELPER} is missing: run "npm run build" first`);
   const [program, ...rest] = [...wrap, process.execPath, helper, ...args];
   const child = spawn(program as string, rest, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  const pid = child.pid as number;
+  return attach(child, { pids: () => [pid, ...descendantsOf(pid)], lab: () => labPids(pid) });
+}
+
+/** Starts the helper the way the app does: this process builds the lab and waits on it, with no starter in between. */
+export async function startAppHelper(flags: string[] = ['--lab', '--reconcile-ms=0']): Promise<HelperHandle> {
+  if (!existsSync(HELPER)) throw new Error(`${HELPER} is missing: run "npm run build" first`);
+  const mode = flags.includes('--host') ? 'host' : 'lab';
+  const started = await startHelperHops({ node: process.execPath, script: HELPER, mode, flags, insideLab: flags.includes('--inside-lab'), env: process.env, warn: () => undefined });
+  const [program, ...rest] = started.argv;
+  const child = spawn(program as string, rest, { stdio: ['pipe', 'pipe', 'pipe'], env: started.env });
+  // As the app's supervisor does: once the helper has gone, hop 1 and the session's files go too.
+  child.on('close', started.close);
+  const pid = child.pid as number;
+  const hop1 = started.holder;
+  return attach(child, {
+    pids: () => [...(hop1 === null ? [] : [hop1]), pid, ...descendantsOf(pid)],
+    lab: () => {
+      const lab = childrenOf(pid)[0];
+      if (hop1 === null || lab === undefined) throw new Error('no lab: is it running?');
+      return { hop1, lab };
+    },
+  });
+}
+
+/** A handle on a started helper: its client, notifications and processes; resolves once it is ready. */
+async function attach(child: ChildProcessWithoutNullStreams, tree: Pick<HelperHandle, 'pids' | 'lab'>): Promise<HelperHandle> {
   let stderr = '';
   const notifications: HelperHandle['notifications'] = [];
   const waiters = new Set<() => void>();
@@ -80,6 +112,7 @@ export async function startHelper(args: string[] = ['--lab', '--reconcile-ms=0']
       child.stdin.end();
       return exited;
     },
+    ...tree,
   };
 }
 
@@ -120,8 +153,8 @@ export function argvOf(pid: number | string): string[] {
 export const isReader = (argv: string[]) => argv[0] === 'ip' && argv[1] === '-n' && argv.includes('-batch') && argv.at(-1) === '-';
 
 /** Ends the helper's readers from outside, so the next snapshot reads every namespace cold. */
-export function endReaders(starter: number): void {
-  for (const pid of descendantsOf(starter)) if (isReader(argvOf(pid))) process.kill(pid, 'SIGKILL');
+export function endReaders(helper: number | Pick<HelperHandle, 'pids'>): void {
+  for (const pid of typeof helper === 'number' ? descendantsOf(helper) : helper.pids()) if (isReader(argvOf(pid))) process.kill(pid, 'SIGKILL');
 }
 
 /** The serving helper below a starter: the Node process run with --stage=run (unshare and the init before it carry that argument too). */
@@ -134,7 +167,7 @@ export function servingHelper(starterPid: number): number {
   return pid;
 }
 
-/** The starter's two children: hop 1's holder (a `sleep` in its user and mount namespaces) and hop 2's unshare, whose child is the lab's init (or helper); as outer pids. */
+/** The two children of whatever built the lab (the helper's own starter, or the app): hop 1's holder (a `sleep` in its user and mount namespaces) and hop 2's unshare, whose child is the lab's init (or helper); as outer pids. */
 export function labPids(helperPid: number): { hop1: number; lab: number } {
   const children = childrenOf(helperPid);
   const comm = (pid: number) => readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
@@ -151,15 +184,15 @@ export function labPids(helperPid: number): { hop1: number; lab: number } {
  * there, owner of the lab's) keeps capabilities that a plain nsenter into the
  * lab's own user namespace would lose at exec.
  */
-export function labExecArgv(helperPid: number, command: string[]): string[] {
-  const { hop1, lab } = labPids(helperPid);
+export function labExecArgv(helper: number | { hop1: number; lab: number }, command: string[]): string[] {
+  const { hop1, lab } = typeof helper === 'number' ? labPids(helper) : helper;
   // The lab's /proc belongs to its pid namespace, and ip needs /proc/self: enter that too.
   return ['nsenter', `--target=${hop1}`, '--user', '--preserve-credentials', '--', 'nsenter', `--target=${lab}`, '--net', '--mount', '--pid', '--', ...command];
 }
 
 /** Runs a command inside the lab as an outside process would; returns its stdout. */
-export function labExec(helperPid: number, command: string[]): string {
-  const [program, ...args] = labExecArgv(helperPid, command);
+export function labExec(helper: number | { hop1: number; lab: number }, command: string[]): string {
+  const [program, ...args] = labExecArgv(helper, command);
   return execFileSync(program as string, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
