@@ -15,7 +15,8 @@ export interface HelperLaunch {
   /**
    * Builds the helper's namespaces here and says what to run in them, instead
    * of command and args (which do the same with a starter of their own that
-   * then only waits). A StartError means no restart will cure it.
+   * then only waits). When they cannot be built, the helper has failed: no
+   * restart cures a disabled setting.
    */
   hops?: (warn: (message: string) => void) => Promise<StartedHelper>;
 }
@@ -84,12 +85,12 @@ export class HelperSupervisor extends EventEmitter<SupervisorEvents> {
     this.stopping = false;
     this.setStatus({ state: restart ? 'restarting' : 'starting', mode: this.mode });
     const started = Date.now();
+    const attempt = ++this.attempts;
     const { hops } = this.launch;
     if (!hops) {
       this.run(this.launch.command, this.launch.args, this.launch.env ?? process.env, started, () => undefined);
       return;
     }
-    const attempt = ++this.attempts;
     this.building = hops(this.log).then(
       (built) => {
         // Stopped or started again meanwhile: this lab is nobody's.

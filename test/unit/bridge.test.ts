@@ -8,6 +8,7 @@ import type { HelperStatus } from '../../shared/protocol';
 import { ErrorCode } from '../../shared/protocol';
 import { RpcRouter } from '../../electron/bridge/router';
 import { HelperSupervisor } from '../../electron/bridge/supervisor';
+import { StartError, type StartedHelper } from '../../electron/helper/start';
 
 // A stand-in helper: says ready, echoes requests, says it is connected on helper.info, and dies on netns.delete.
 const ECHO = join(tmpdir(), `netns-explorer-echo-${process.pid}.mjs`);
@@ -106,5 +107,51 @@ describe('RpcRouter over a supervised helper', () => {
     const afterRestart: string[] = [];
     router.attach({ send: (t) => afterRestart.push(t) });
     expect(methods(afterRestart)).toEqual(['helper.status']);
+  });
+});
+
+describe('HelperSupervisor building the hops itself (as for a lab)', () => {
+  /** A supervisor whose hops run the stand-in, once `ready` resolves; counts builds and ends. */
+  function withHops(ready: Promise<void> = Promise.resolve(), fail: Error | null = null) {
+    const counts = { built: 0, closed: 0 };
+    const hops = async (): Promise<StartedHelper> => {
+      counts.built++;
+      await ready;
+      if (fail) throw fail;
+      return { argv: [process.execPath, ECHO], env: process.env, holder: null, close: () => void counts.closed++ };
+    };
+    const supervisor = new HelperSupervisor('lab', { command: 'unused', args: [], hops }, () => undefined);
+    supervisors.push(supervisor);
+    return { supervisor, counts };
+  }
+
+  it('runs what the hops say, and ends them once when the helper has gone', async () => {
+    const { supervisor, counts } = withHops();
+    supervisor.start();
+    expect(await supervisor.settled(5000)).toMatchObject({ state: 'ready' });
+    await supervisor.stop();
+    expect(counts).toEqual({ built: 1, closed: 1 });
+  });
+
+  it('says why at once when the hops cannot be built, without retrying', async () => {
+    const { supervisor, counts } = withHops(Promise.resolve(), new StartError('cannot build the lab. User namespaces are disabled (sysctl user.max_user_namespaces = 0).'));
+    supervisor.start();
+    expect(await supervisor.settled(5000)).toEqual({ state: 'failed', mode: 'lab', message: expect.stringMatching(/^cannot build the lab\. User namespaces are disabled/) });
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(counts.built).toBe(1);
+  });
+
+  it('ends hops that were still being built when it was stopped, and runs nothing', async () => {
+    let finish!: () => void;
+    const { supervisor, counts } = withHops(new Promise<void>((resolve) => (finish = resolve)));
+    const states: string[] = [];
+    supervisor.on('status', (s) => states.push(s.state));
+    supervisor.start();
+    const stopped = supervisor.stop();
+    finish();
+    await stopped;
+    expect(counts).toEqual({ built: 1, closed: 1 });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(states).toEqual(['starting']);
   });
 });
