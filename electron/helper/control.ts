@@ -1,6 +1,6 @@
 // Where a running helper keeps its files, and how `npm run lab -- shell|apply`
 // finds a running lab. Each helper gets a private work directory in /tmp,
-// named by its starter's pid (the control socket, the batch query file,
+// named by the pid of the process that built its hops (the control socket, the batch query file,
 // captures); one left by a helper that died is removed at the next start. Each
 // lab leaves a pointer to its socket in the user's runtime directory.
 import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -71,12 +71,12 @@ function pointerDirForWriting(env: NodeJS.ProcessEnv): string {
 
 export interface Pointer {
   socket: string;
-  /** The starter's pid (as the machine numbers it): the lab's id for the CLI. */
+  /** The pid of the process that built the lab (the app, or the helper's starter), as the machine numbers it: the lab's id for the CLI. */
   pid: number;
   startedAt: string;
 }
 
-/** Removes the work directories of helpers whose starters are gone (killed before they could clean up). */
+/** Removes the work directories of helpers whose builders are gone (killed before they could clean up). */
 export function removeStaleWorkDirs(env: NodeJS.ProcessEnv = process.env): void {
   let names: string[];
   try {
@@ -100,7 +100,7 @@ export interface Session {
 }
 
 /**
- * Made by the starter, before any hop, where /tmp is still the machine's: the
+ * Made by whoever builds the hops, before any hop, where /tmp is still the machine's: the
  * work directory and, for a lab, the socket's place and the pointer to it.
  */
 export function prepareSession(pid: number, lab: boolean, env: NodeJS.ProcessEnv = process.env): Session {
@@ -134,7 +134,7 @@ function readPointerFile(path: string): Pointer | null {
 }
 
 /**
- * The running labs: pointers whose starter is alive and whose socket sits in a
+ * The running labs: pointers whose builder is alive and whose socket sits in a
  * directory only this user can open. Pointers of labs that died are removed.
  */
 export function runningLabs(env: NodeJS.ProcessEnv = process.env): Pointer[] {

@@ -1,8 +1,8 @@
 // The lab: private user + network + mount (+ pid) namespaces built with
 // unshare(1) in two hops, so nothing of the machine's own network is touched.
 //
-// Hop 1 maps the user to root in a new user+mount namespace, where the starter
-// puts a private tmpfs on /run/netns (util-linux mount refuses non-root uids).
+// Hop 1 maps the user to root in a new user+mount namespace, where whoever builds
+// the lab (the app, or the helper's own starter) puts a private tmpfs on /run/netns (util-linux mount refuses non-root uids).
 // A sleeping process holds it; nothing there runs Node.
 // Hop 2 makes the lab proper: a nested user namespace that maps the user to a
 // NON-zero uid with capabilities kept (tcpdump drops privileges and fails under
@@ -28,7 +28,7 @@ export interface LabOptions {
 /**
  * Each hop runs under setpriv's parent-death signal: if the process before it
  * dies, however, the hop's unshare is killed, and --kill-child passes that on,
- * so no part of a lab outlives its starter.
+ * so no part of a lab outlives the process that built it.
  */
 const ORPHAN_GUARD = ['setpriv', '--pdeathsig', 'KILL', '--'];
 
@@ -48,7 +48,7 @@ export function inHop1Argv(holder: number, command: string[]): string[] {
 /** argv for hop 2 (the lab proper), entered from hop 1, with `init` as pid 1 and the helper as its child. */
 export function hop2Argv(holder: number, self: string[], options: LabOptions, init: string[]): string[] {
   const identity = options.innerUid === 0 ? ['--map-root-user'] : [`--map-user=${options.innerUid}`, `--map-group=${options.innerGid}`, '--keep-caps'];
-  // nsenter execs setpriv, so the parent-death signal still ties hop 2 to the starter.
+  // nsenter execs setpriv, so the parent-death signal still ties hop 2 to the process that built the lab.
   return inHop1Argv(holder, [
     ...ORPHAN_GUARD,
     'unshare',
@@ -120,7 +120,7 @@ export function userNamespaceBlocker(read: (path: string) => string | null = rea
  * Hop 1: starts its holder and puts a private tmpfs where `ip netns` keeps its
  * names. It is always a mount point of its own, so `ip netns add` never
  * bind-mounts the directory over itself later (which would hide it from a
- * watcher). Resolves to the holder, which the starter kills when the lab ends.
+ * watcher). Resolves to the holder, which the builder kills when the lab ends.
  */
 export async function openHop1(): Promise<ChildProcess & { pid: number }> {
   const [program, ...args] = HOP1_HOLDER;
@@ -130,7 +130,7 @@ export async function openHop1(): Promise<ChildProcess & { pid: number }> {
   const pid = holder.pid;
   try {
     if (pid === undefined) throw new Error(`cannot start ${program}`);
-    // Before unshare has made hop 1, nsenter would enter the starter's own namespaces: never mount there.
+    // Before unshare has made hop 1, nsenter would enter this process's own namespaces: never mount there.
     const unshared = await untilUnshared(pid, 'user', 'sleep', 5000, () => holder.exitCode !== null || holder.signalCode !== null);
     if (unshared === null) throw new Error('hop 1 (unshare --user --map-root-user --mount) did not start');
     const inHop1 = async (command: string[]) => {

@@ -36,7 +36,7 @@ interface Flags {
   insideLab: boolean;
   /** Unix socket where the lab also takes JSON-RPC (for `npm run lab`). */
   controlSocket: string | null;
-  /** The private directory the starter made for this helper's files. */
+  /** The private directory the process that built the hops made for this helper's files. */
   workDir: string | null;
   ssh: SshDestination | null;
   sshConfig: string | null;
@@ -115,7 +115,7 @@ function relay(started: StartedHelper): void {
 
 async function serve(flags: Flags): Promise<void> {
   const selfPid = process.pid;
-  // Started without a starter (a test, by hand): a work directory of its own.
+  // Started with no hops built for it (a test, by hand): a work directory of its own.
   const ownWorkDir = flags.workDir ? null : mkdtempSync(join(tmpdir(), 'netns-explorer-'));
   const workDir = flags.workDir ?? (ownWorkDir as string);
   // Every client hears every notification: the app on stdio, and `npm run lab` on the control socket.

@@ -58,7 +58,7 @@ const READS: ReadonlySet<MethodName> = new Set(['snapshot', 'ping.start', 'captu
 export interface ServiceOptions {
   mode: HelperMode;
   selfPid: number;
-  /** A private directory for the helper's files (the starter removes it, even after a crash). */
+  /** A private directory for the helper's files (whoever built the hops removes it, even after a crash). */
   workDir: string;
   /** Least time between two full re-reads that catch what events missed; 0 disables. */
   reconcileMs: number;
