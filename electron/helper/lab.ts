@@ -1,9 +1,10 @@
 // The lab: private user + network + mount (+ pid) namespaces built with
 // unshare(1) in two hops, so nothing of the machine's own network is touched.
 //
-// Hop 1 maps the user to root in a new user+mount namespace, where whoever builds
-// the lab (the app, or the helper's own starter) puts a private tmpfs on /run/netns (util-linux mount refuses non-root uids).
-// A sleeping process holds it; nothing there runs Node.
+// Hop 1 maps the user to root in a new user+mount namespace, where whoever
+// builds the lab (the app, or the helper's own starter) puts a private tmpfs on
+// /run/netns (util-linux mount refuses non-root uids). A sleeping process holds
+// it; nothing there runs Node.
 // Hop 2 makes the lab proper: a nested user namespace that maps the user to a
 // NON-zero uid with capabilities kept (tcpdump drops privileges and fails under
 // uid 0 there), a new network namespace (the lab's "host"), a mount namespace
