@@ -1,8 +1,9 @@
 // Where a running helper keeps its files, and how `npm run lab -- shell|apply`
 // finds a running lab. Each helper gets a private work directory in /tmp,
-// named by the pid of the process that built its hops (the control socket, the batch query file,
-// captures); one left by a helper that died is removed at the next start. Each
-// lab leaves a pointer to its socket in the user's runtime directory.
+// named by the pid of the process that built its hops (the control socket, the
+// batch query file, captures); one left by a helper that died is removed at the
+// next start. Each lab leaves a pointer to its socket in the user's runtime
+// directory.
 import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -100,8 +101,9 @@ export interface Session {
 }
 
 /**
- * Made by whoever builds the hops, before any hop, where /tmp is still the machine's: the
- * work directory and, for a lab, the socket's place and the pointer to it.
+ * Made by whoever builds the hops, before any hop, where /tmp is still the
+ * machine's: the work directory and, for a lab, the socket's place and the
+ * pointer to it.
  */
 export function prepareSession(pid: number, lab: boolean, env: NodeJS.ProcessEnv = process.env): Session {
   removeStaleWorkDirs(env);

@@ -13,7 +13,7 @@ import { helperProcessEnv } from './process-env';
  * built (RSS fell to 75 MiB at the next full GC): --optimize-for-size grows the
  * heap more slowly, and the peak went 98–102 → 79–80 MiB, snapshots no slower.
  */
-export const HELPER_NODE_FLAGS = ['--max-semi-space-size=1', '--optimize-for-size'];
+const HELPER_NODE_FLAGS = ['--max-semi-space-size=1', '--optimize-for-size'];
 
 /**
  * glibc's malloc keeps what is freed at the top of its heap for later, and
