@@ -152,6 +152,19 @@ export class ContainerNames {
     if (runtime === 'containerd' && containerId) return GENERATED_ID.test(containerId) ? null : { name: containerId, image: '' };
     if (runtime !== 'docker' && runtime !== 'podman' && runtime !== 'kubernetes') return null;
     const key = ContainerNames.key(identity);
+    return this.known.get(key) ?? this.oneAtATime(() => this.find(key, runtime, containerId, podId, pid));
+  }
+
+  /** Runtimes are asked one question at a time: a listing reads its namespaces side by side, and a first one on a busy machine would start a CLI per container at once. */
+  private queue: Promise<unknown> = Promise.resolve();
+  private oneAtATime<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async find(key: string, runtime: 'docker' | 'podman' | 'kubernetes', containerId: string | null, podId: string | null, pid: number): Promise<ContainerDetails | null> {
+    // Asked while this one waited its turn.
     const known = this.known.get(key);
     if (known) return known;
     const last = this.unanswered.get(key);

@@ -154,6 +154,29 @@ describe('container names', () => {
     expect(cli.map(([program]) => program)).toEqual(['docker']);
   });
 
+  it('asked side by side (a listing reads namespaces at once), asks a runtime one question at a time, once per container', async () => {
+    let running = 0;
+    let most = 0;
+    const cli: string[] = [];
+    const names = new ContainerNames(
+      sources({
+        cli: async (program, args) => {
+          running++;
+          most = Math.max(most, running);
+          cli.push(args.at(-1) as string);
+          await new Promise((r) => setTimeout(r, 20));
+          running--;
+          return `c-${args.at(-1)}\timage\n`;
+        },
+      }),
+    );
+    const ids = ['a1', 'b2', 'c3', 'a1', 'b2', 'a1'];
+    const found = await Promise.all(ids.map((id, pid) => names.lookup(identity('docker', id), pid)));
+    expect(found.map((d) => d?.name)).toEqual(ids.map((id) => `c-${id}`));
+    expect(most).toBe(1);
+    expect(cli).toEqual(['a1', 'b2', 'c3']);
+  });
+
   it('reads a Kubernetes pod as namespace/pod from kubelet log directories', async () => {
     const uid = '6b0e7a1c-2d3e-4f5a-8b9c-0d1e2f3a4b5c';
     const dirs = ['kube-system_coredns-5d78c9869d-x2x8q_11111111-2222-3333-4444-555555555555', `shop_web-7d9f_${uid}`];
