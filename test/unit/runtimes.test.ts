@@ -160,7 +160,7 @@ describe('container names', () => {
     const cli: string[] = [];
     const names = new ContainerNames(
       sources({
-        cli: async (program, args) => {
+        cli: async (_program, args) => {
           running++;
           most = Math.max(most, running);
           cli.push(args.at(-1) as string);
