@@ -5,7 +5,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { execa, type ResultPromise } from 'execa';
 import { ErrorCode, RpcError, type CommandErrorData, type CommandEvent } from '../../shared/protocol';
 
-import { HELPER_MARK } from './own-processes';
+import { HELPER_MARK, rememberOwnChild } from './own-processes';
 import { processEnv } from './process-env';
 import type { SshLink } from './remote/ssh';
 
@@ -175,7 +175,9 @@ export class IpRunner {
   startPipes(program: string, args: readonly string[], namespace: NsRef): ChildProcessWithoutNullStreams {
     const [cmd, ...rest] = namespacedArgv(program, args, namespace);
     this.counters.spawned++;
-    return spawn(cmd as string, rest, { stdio: 'pipe', env: processEnv });
+    const child = spawn(cmd as string, rest, { stdio: 'pipe', env: processEnv });
+    rememberOwnChild(child);
+    return child;
   }
 
   /** Reports a finished long-running process to the command log. */
