@@ -10,7 +10,7 @@ import { failedBatchLines, parseNsidTable, splitJsonValues, parseSnapshotBatch, 
 import { holderLabel, parseCgroup, parseNsfsMounts } from './holders';
 import { ContainerNames } from './runtimes';
 import { localView, mapLimit, NETNS_DIR, type HostView } from './host-view';
-import { resolveTopology, type RawNamespace } from './peers';
+import { findPeer, resolveTopology, type RawNamespace } from './peers';
 import { decodeName, hasRawBytes } from './names';
 import { procSelfPid } from './pids';
 import type { NamespaceReaders } from './readers';
@@ -536,9 +536,8 @@ export class Snapshotter {
     if (named) return named.plain ? { name: named.name } : { id: named.id };
     const link = root?.links.find((l) => l.linkNetnsid === nsid);
     if (!link || !root) return undefined;
-    const peer = resolveTopology([...this.cache.values()])
-      .find((n) => n.root)
-      ?.links.find((l) => l.ifname === link.ifname)?.peer;
+    // Asked for each event line: this one veth's peer, not the whole topology.
+    const peer = findPeer(root, link, [...this.cache.values()]);
     return peer ? { id: peer.namespaceId } : undefined;
   }
 

@@ -88,3 +88,20 @@ describe('never guessing', () => {
     expect(findPeer(far, far.links[0] as RawLink, [cabled, far])).toEqual({ namespaceId: 'root', ifname: 'uplink' });
   });
 });
+
+describe('many namespaces', () => {
+  it("pairs each of 1,000 unnamed containers' eth0 (all ifindex 2) with its own host veth, both ways, by indices", () => {
+    const n = 1000;
+    const root = ns(
+      'root',
+      null,
+      Array.from({ length: n }, (_, i) => veth(`veth${i}`, 100 + i, 2, i)),
+      Array.from({ length: n }, (_, i): [number, null] => [i, null]),
+    );
+    const containers = Array.from({ length: n }, (_, i) => ns(`c${i}`, null, [veth('eth0', 2, 100 + i, 0)], [[0, null]]));
+    const topology = resolveTopology([root, ...containers]);
+    const host = topology[0];
+    expect(host?.links.map((l) => l.peer)).toEqual(containers.map((c) => ({ namespaceId: c.id, ifname: 'eth0' })));
+    expect(topology.slice(1).map((c) => c.links[0]?.peer)).toEqual(Array.from({ length: n }, (_, i) => ({ namespaceId: 'root', ifname: `veth${i}` })));
+  });
+});
