@@ -35,7 +35,8 @@ export function touchedBy(event: MonitorEvent, whereOfNsid: (nsid: number) => Wh
 
 export class TopologyWatcher {
   private touched: Where[] = [];
-  private everything = false;
+  /** nsids events named that the last reading could not place. */
+  private unplaced = new Set<number>();
   /** Something may have come or gone (a /run/netns change, processes): list the namespaces again. */
   private relisting = false;
   private timer: NodeJS.Timeout | undefined;
@@ -46,7 +47,7 @@ export class TopologyWatcher {
   private dirWatcher: FSWatcher | undefined;
   private flushing: Promise<void> = Promise.resolve();
   /** The re-read waiting its turn, which later events join instead of queueing another. */
-  private queued: { places: Where[]; everything: boolean; relist: boolean } | null = null;
+  private queued: { places: Where[]; unplaced: Set<number>; relist: boolean } | null = null;
 
   constructor(
     private readonly ip: IpRunner,
@@ -94,13 +95,34 @@ export class TopologyWatcher {
       this.touch({ name: null });
       this.touch(undefined);
     }
-    // An nsid we cannot place yet: read everything rather than miss the change.
-    if (at === undefined && event.where.kind === 'nsid') this.touchAll();
+    if (at === undefined && event.where.kind === 'nsid') this.touchUnplaced(event.where.nsid);
     else this.touch(at);
     if (event.movedTo) {
-      if (also === undefined) this.touchAll();
+      if (also === undefined && 'nsid' in event.movedTo) this.touchUnplaced(event.movedTo.nsid);
       else if (also) this.touch(also);
     }
+  }
+
+  /**
+   * An nsid the last reading cannot place: most often one the kernel just gave
+   * a namespace (a veth made across into it). The helper's own nsid table is
+   * read again with the listing, and the nsid placed then; only one that still
+   * cannot be placed costs a full reading. (Reading everything at once made
+   * building 1,000 namespaces cost 50 full readings of up to 6 s each.)
+   */
+  private touchUnplaced(nsid: number): void {
+    this.unplaced.add(nsid);
+    this.touch({ name: null });
+    this.touch(undefined);
+  }
+
+  /** Re-reads the touched namespaces, then those behind nsids placed by that reading (everything if one still cannot be). */
+  private async readPlaced(job: { places: Where[]; unplaced: ReadonlySet<number>; relist: boolean }): Promise<Topology> {
+    const topology = await this.snapshots.refresh(job.places, { list: job.relist });
+    if (!job.unplaced.size) return topology;
+    const placed = [...job.unplaced].map((nsid) => this.snapshots.whereOfNsid(nsid));
+    if (placed.some((where) => where === undefined)) return this.snapshots.take();
+    return this.snapshots.refresh(placed as Where[], { list: false });
   }
 
   /** Re-lists the namespaces and their holders (no ip process), e.g. when processes came or went. */
@@ -118,26 +140,21 @@ export class TopologyWatcher {
     this.timer = setTimeout(() => this.flush(), Math.max(0, Math.min(QUIET_MS, this.burstStarted + LONGEST_WAIT_MS - now)));
   }
 
-  private touchAll(): void {
-    this.everything = true;
-    this.touch(undefined);
-  }
-
   private flush(): void {
     this.timer = undefined;
     const places = this.touched;
-    const everything = this.everything;
+    const unplaced = this.unplaced;
     const relist = this.relisting;
     this.touched = [];
-    this.everything = false;
+    this.unplaced = new Set();
     this.relisting = false;
     if (this.queued) {
       this.queued.places.push(...places);
-      this.queued.everything ||= everything;
+      for (const nsid of unplaced) this.queued.unplaced.add(nsid);
       this.queued.relist ||= relist;
       return;
     }
-    const job = { places, everything, relist };
+    const job = { places, unplaced, relist };
     this.queued = job;
     this.flushing = this.flushing.then(() =>
       this.enqueue(async () => {
@@ -145,7 +162,7 @@ export class TopologyWatcher {
         this.queued = null;
         let topology: Topology;
         try {
-          topology = job.everything ? await this.snapshots.take() : await this.snapshots.refresh(job.places, { list: job.relist });
+          topology = await this.readPlaced(job);
         } catch (error) {
           // A remote machine dropped mid-read: the reconnect reads everything again.
           process.stderr.write(`netns-explorer helper: re-reading after an event failed: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -1,7 +1,8 @@
 // Changes made by other processes in the lab reach the client as `topology`
 // notifications from `ip monitor`, re-reading only the namespaces they touched.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { labExec, startHelper, type HelperHandle } from '../support/helper';
+import { endReaders, labExec, startHelper, type HelperHandle } from '../support/helper';
+import { openLabShell } from '../support/lab-shell';
 
 let helper: HelperHandle;
 const pid = () => helper.process.pid as number;
@@ -63,6 +64,32 @@ describe('events from outside the app', () => {
     const ns2 = change.namespaces.find((n) => n.name === 'ns2');
     const host = (await helper.client.call('snapshot', {})).namespaces.find((n) => n.root);
     expect(host?.links.find((l) => l.ifname === 'ev0')?.peer).toEqual({ namespaceId: ns2?.id, ifname: 'ev1' });
+  });
+
+  it('cables a namespace made outside with a veth into it (a new nsid), reading only what changed, not everything', async () => {
+    // Typed in the lab's own shell, as a participant would: the kernel gives the namespace an nsid before the helper has read it.
+    const shell = await openLabShell(helper);
+    await settled();
+    // Without readers, a full reading would cost one process per namespace (12 here).
+    endReaders(helper);
+    const before = await helper.client.call('helper.stats', {});
+    const since = helper.notifications.length;
+    const made = await shell.run('ip netns add cabled-outside && ip link add ov0 type veth peer name ov1 netns cabled-outside && ip -n cabled-outside addr add 10.77.0.2/24 dev ov1');
+    expect(made.code).toBe(0);
+    const cabled = await helper.waitFor(
+      'topology',
+      (c) => c.namespaces.some((n) => n.name === 'cabled-outside' && n.links.some((l) => l.ifname === 'ov1' && l.addresses.includes('10.77.0.2/24'))),
+      5000,
+      since,
+    );
+    const far = cabled.namespaces.find((n) => n.name === 'cabled-outside');
+    await settled();
+    const after = await helper.client.call('helper.stats', {});
+    const host = (await helper.client.call('snapshot', { reuse: true })).namespaces.find((n) => n.root);
+    expect(host?.links.find((l) => l.ifname === 'ov0')?.peer).toEqual({ namespaceId: far?.id, ifname: 'ov1' });
+    expect(after.processesStarted - before.processesStarted).toBeLessThanOrEqual(6);
+    await shell.run('ip netns delete cabled-outside');
+    await shell.close();
   });
 
   it('shows a namespace created outside, and drops it when it is deleted', async () => {
