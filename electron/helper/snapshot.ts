@@ -152,8 +152,8 @@ export async function listNamespaces(view: HostView = localView, options: { rena
   }
   closeUnused(opened);
   for (const mount of mounts) if (!seen.has(mount.id)) add(mount.id, null, mount.mountPoint);
-  // Holders are read side by side: one namespace after another, the first listing after readers started (a new pid
-  // in each namespace, each to be told apart as the helper's own) took 110-300 ms at 200 namespaces.
+  // Holders are read side by side: one namespace after another, a listing that finds new processes in many
+  // namespaces (a runtime starting containers, the helper its readers) waited on their /proc files in turn.
   const listed = entries.filter((e) => !e.root && !e.stale);
   await mapLimit(listed, HOLDER_READS, async (entry) => {
     const { holders, count } = await holdersOf(view, entry.id, byNs.get(entry.id) ?? []);
