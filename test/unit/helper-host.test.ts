@@ -97,6 +97,18 @@ describe('calls from the window', () => {
     expect(heard).toContain('command');
     expect(heard).not.toContain('not.a.notification');
   });
+
+  it('are answered, not left waiting, once the helper has stopped or while it stops', async () => {
+    const { host: h } = host(null);
+    await h.supervisor.settled(5000);
+    const during = h.call('snapshot', {});
+    await h.stop();
+    const after = h.call('snapshot', {});
+    const within = <T>(p: Promise<T>) => Promise.race([p.then(() => 'answered', () => 'refused'), new Promise<string>((r) => setTimeout(() => r('no answer'), 3000))]);
+    expect(await within(after)).toBe('refused');
+    expect(['answered', 'refused']).toContain(await within(during));
+    expect((await rejection(h.call('snapshot', {}))).code).toBe(ErrorCode.Unavailable);
+  });
 });
 
 describe('app.setMode from the renderer', () => {
