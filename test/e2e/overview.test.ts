@@ -101,6 +101,14 @@ describe(`a lab of ${N} namespaces, zoomed out`, () => {
       return n;
     })()`)) as number;
     expect(painted).toBeGreaterThan(1000);
+    // Picked up, it is drawn over every other card.
+    const lifted = await page.evaluate(`(() => {
+      const nodes = [...document.querySelectorAll('.vue-flow__node')];
+      const z = (n) => Number(getComputedStyle(n).zIndex) || 0;
+      const dragged = nodes.find((n) => n.classList.contains('dragging'));
+      return !!dragged && nodes.length > 1 && nodes.every((n) => n === dragged || z(n) < z(dragged));
+    })()`);
+    expect(lifted).toBe(true);
     await screenshot(page, 'overview-hub-drag');
     await page.mouse.up();
     await layer.waitFor({ state: 'detached' });
