@@ -10,7 +10,7 @@ import type { NetnsClient, TopologyChange } from '../../shared/protocol';
 import { argvOf, endReaders, isReader, labExecArgv, PRIVATE_HOST, ROOT, startAppHelper, startHelper, type HelperHandle } from '../support/helper';
 import { connectBridge } from '../support/rpc-socket';
 import { launchChromium, startWeb } from '../support/web';
-import { openLabShell } from '../support/lab-shell';
+import { msUntilGone, openLabShell } from '../support/lab-shell';
 import { overviewHostBox } from '../support/overview';
 import { startSshServer } from '../support/ssh-server';
 import { READER_IDLE_MS } from '../../electron/helper/readers';
@@ -106,6 +106,7 @@ interface EngineFigures {
   /** A process joins a namespace (no netlink event, no reconcile) → the holders in a notification. */
   joinP50: number;
   joinP95: number;
+  gone: DeletionFigures;
 }
 
 const JOINS = 10;
@@ -130,6 +131,52 @@ async function holderJoins(helper: HelperHandle, n: number): Promise<number[]> {
     await shell.close();
   }
   return latencies;
+}
+
+const DELETIONS = 10;
+
+interface DeletionFigures {
+  /** `ip netns delete` from a shell → the namespace's veth gone, with a reader inside. */
+  deleted: number[];
+  /** The same with every reader ended just before: the kernel's own time. */
+  deletedBare: number[];
+  /** The name deleted while a process held the namespace; that process exits → the veth gone. */
+  holderExit: number[];
+  holderExitBare: number[];
+}
+
+const readerIn = (helper: HelperHandle, name: string) => helper.pids().some((pid) => isReader(argvOf(pid)) && argvOf(pid).includes(name));
+
+/**
+ * A namespace deleted by anyone, or whose last holder exits, must lose its
+ * veth as fast as it would without the helper: timed in the lab's shell with
+ * a reader inside, and with every reader ended first.
+ */
+async function deletions(helper: HelperHandle): Promise<DeletionFigures> {
+  const shell = await openLabShell(helper);
+  const figures: DeletionFigures = { deleted: [], deletedBare: [], holderExit: [], holderExitBare: [] };
+  try {
+    // With readers first, while the lab's readers all run; then with every reader ended before each step.
+    for (const bare of [false, true]) {
+      for (let i = 0; i < DELETIONS; i++) {
+        const [del, held] = [`del${i}${bare ? 'b' : ''}`, `held${i}${bare ? 'b' : ''}`];
+        await shell.run(`ip netns add ${del} && ip link add v${del} type veth peer name eth0 netns ${del} && ip netns add ${held} && ip link add v${held} type veth peer name eth0 netns ${held}`);
+        // The event that made each gets it read, and so a reader.
+        for (let w = 0; w < 200 && !(readerIn(helper, del) && readerIn(helper, held)); w++) await new Promise((r) => setTimeout(r, 50));
+        if (bare) endReaders(helper);
+        else if (!readerIn(helper, del) || !readerIn(helper, held)) throw new Error(`no reader started in ${del} and ${held}`);
+        (bare ? figures.deletedBare : figures.deleted).push(await msUntilGone(shell, `ip netns delete ${del}`, `v${del}`));
+        if (bare) endReaders(helper);
+        await shell.run(`ip netns exec ${held} sleep 1000 & HELD=$!; while [ "$(cat /proc/$HELD/comm)" != sleep ]; do :; done; ip netns delete ${held}`);
+        // Its name went: inotify ends the reader inside.
+        await new Promise((r) => setTimeout(r, 200));
+        (bare ? figures.holderExitBare : figures.holderExit).push(await msUntilGone(shell, 'kill "$HELD"; wait "$HELD" 2>/dev/null; true', `v${held}`));
+      }
+    }
+  } finally {
+    await shell.close();
+  }
+  return figures;
 }
 
 async function engine(n: number): Promise<EngineFigures> {
@@ -199,6 +246,7 @@ async function engine(n: number): Promise<EngineFigures> {
   const processesPerEvent = (after.processesStarted - before.processesStarted) / EVENTS;
 
   const joins = await holderJoins(helper, n);
+  const gone = await deletions(helper);
 
   // One click: an address added to a host veth, as the inspector sends it; then the old way, with a full snapshot after it.
   let count = await settle(helper, 300);
@@ -247,6 +295,7 @@ async function engine(n: number): Promise<EngineFigures> {
     perNsMonitorsRssMb: monitorRss / 2 ** 20,
     joinP50: pct(joins, 0.5),
     joinP95: pct(joins, 0.95),
+    gone,
   };
 }
 
@@ -679,6 +728,13 @@ async function main(): Promise<void> {
     '| namespaces | a process joins a namespace → holders updated, p50 | p95 (≤ 1000 ms; no netlink event, no reconcile) |',
     '| --- | --- | --- |',
     ...engines.map((e) => `| ${e.n} | ${ms(e.joinP50)} | ${ms(e.joinP95)} |`),
+    '',
+    '| namespaces | `ip netns delete` from a shell → its veth gone, a reader inside: p50 | p95 (≤ 100 ms) | no reader: p50 | p95 | its last holder exits → veth gone, p50 | p95 (≤ 100 ms) | no reader: p50 | p95 |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...engines.map(
+      ({ n, gone: g }) =>
+        `| ${n} | ${ms(pct(g.deleted, 0.5))} | ${ms(pct(g.deleted, 0.95))} | ${ms(pct(g.deletedBare, 0.5))} | ${ms(pct(g.deletedBare, 0.95))} | ${ms(pct(g.holderExit, 0.5))} | ${ms(pct(g.holderExit, 0.95))} | ${ms(pct(g.holderExitBare, 0.5))} | ${ms(pct(g.holderExitBare, 0.95))} |`,
+    ),
     '',
     '| namespaces | built by a shell loop in | shell loop | snapshot, readers alive | per namespace | cold: every reader ended first | per namespace | ip processes / snapshot, readers alive | cold | readers (cap 256) | PSS: every process of the helper, readers, monitor | helper peak RSS |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',

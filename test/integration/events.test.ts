@@ -66,7 +66,7 @@ describe('events from outside the app', () => {
     expect(host?.links.find((l) => l.ifname === 'ev0')?.peer).toEqual({ namespaceId: ns2?.id, ifname: 'ev1' });
   });
 
-  it('cables a namespace made outside with a veth into it (a new nsid), reading only what changed, not everything', async () => {
+  it('cables a namespace made outside with a veth into it (a new nsid), and drops it when it is deleted there, reading only what changed, not everything', async () => {
     // Typed in the lab's own shell, as a participant would: the kernel gives the namespace an nsid before the helper has read it.
     const shell = await openLabShell(helper);
     await settled();
@@ -88,7 +88,18 @@ describe('events from outside the app', () => {
     const host = (await helper.client.call('snapshot', { reuse: true })).namespaces.find((n) => n.root);
     expect(host?.links.find((l) => l.ifname === 'ov0')?.peer).toEqual({ namespaceId: far?.id, ifname: 'ov1' });
     expect(after.processesStarted - before.processesStarted).toBeLessThanOrEqual(6);
-    await shell.run('ip netns delete cabled-outside');
+
+    // Deleted from the shell: its last events name an nsid the kernel has already dropped, and nothing is read for them.
+    await settled();
+    endReaders(helper);
+    const beforeDelete = await helper.client.call('helper.stats', {});
+    const sinceDelete = helper.notifications.length;
+    expect((await shell.run('ip netns delete cabled-outside')).code).toBe(0);
+    await helper.waitFor('topology', (c) => c.removed.includes(far?.id as string), 5000, sinceDelete);
+    await settled();
+    const afterDelete = await helper.client.call('helper.stats', {});
+    expect(afterDelete.processesStarted - beforeDelete.processesStarted).toBeLessThanOrEqual(4);
+    expect((await helper.client.call('snapshot', { reuse: true })).namespaces.find((n) => n.root)?.links.some((l) => l.ifname === 'ov0')).toBe(false);
     await shell.close();
   });
 

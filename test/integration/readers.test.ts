@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { argvOf, descendantsOf, endReaders, labExec, pidsInNetns, startHelper, until, type HelperHandle } from '../support/helper';
-import { openLabShell, type LabShell } from '../support/lab-shell';
+import { msUntilGone, openLabShell, type LabShell } from '../support/lab-shell';
 import type { Topology } from '../../shared/model';
 import type { TopologyChange } from '../../shared/protocol';
 
@@ -32,19 +32,10 @@ async function namespaceWithReader(name: string, hostEnd: string): Promise<strin
   return id;
 }
 
-/** Runs `first` in the lab's shell, then times until the host end is gone, in the shell itself (ms). */
-async function msUntilGone(first: string, hostEnd: string): Promise<number> {
-  const { output, code } = await shell.run(
-    `${first}; t0=$(date +%s%N); n=0; while ip link show ${hostEnd} >/dev/null 2>&1 && [ $n -lt 20000 ]; do n=$((n+1)); done; echo "gone-after $(( ($(date +%s%N) - t0) / 1000000 ))"`,
-  );
-  expect(code).toBe(0);
-  return Number(/gone-after (\d+)/.exec(output)?.[1]);
-}
-
 describe('readers never keep a namespace alive', () => {
   it('ip netns delete from a shell frees the namespace and its veth at once', async () => {
     const id = await namespaceWithReader('r1', 'vr1');
-    const ms = await msUntilGone('ip netns delete r1', 'vr1');
+    const ms = await msUntilGone(shell, 'ip netns delete r1', 'vr1');
     process.stderr.write(`readers.test: veth gone ${ms} ms after ip netns delete\n`);
     expect(ms).toBeLessThan(1000);
     expect(pidsInNetns(`net:[${id}]`)).toEqual([]);
@@ -64,7 +55,7 @@ describe('readers never keep a namespace alive', () => {
     // Held by sleep alone now: no reader left inside.
     await new Promise((r) => setTimeout(r, 200));
     expect(pidsInNetns(`net:[${id}]`)).toHaveLength(1);
-    const ms = await msUntilGone('kill "$HOLDER"; wait "$HOLDER" 2>/dev/null; true', 'vr3');
+    const ms = await msUntilGone(shell, 'kill "$HOLDER"; wait "$HOLDER" 2>/dev/null; true', 'vr3');
     process.stderr.write(`readers.test: veth gone ${ms} ms after its last holder exited\n`);
     expect(ms).toBeLessThan(1000);
   });

@@ -40,3 +40,12 @@ export async function openLabShell({ client }: { client: NetnsClient }): Promise
     },
   };
 }
+
+/** Runs `first` in the shell, then times until the link `hostEnd` is gone, in the shell itself (ms): no round trip to this process counts. */
+export async function msUntilGone(shell: LabShell, first: string, hostEnd: string): Promise<number> {
+  const { output, code } = await shell.run(
+    `${first}; t0=$(date +%s%N); n=0; while ip link show ${hostEnd} >/dev/null 2>&1 && [ $n -lt 20000 ]; do n=$((n+1)); done; echo "gone-after $(( ($(date +%s%N) - t0) / 1000 ))us"`,
+  );
+  if (code !== 0) throw new Error(`timing the end of ${hostEnd} failed:\n${output.slice(-500)}`);
+  return Number(/gone-after (\d+)us/.exec(output)?.[1]) / 1000;
+}
