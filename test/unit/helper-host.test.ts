@@ -104,7 +104,14 @@ describe('calls from the window', () => {
     const during = h.call('snapshot', {});
     await h.stop();
     const after = h.call('snapshot', {});
-    const within = <T>(p: Promise<T>) => Promise.race([p.then(() => 'answered', () => 'refused'), new Promise<string>((r) => setTimeout(() => r('no answer'), 3000))]);
+    const within = <T>(p: Promise<T>) =>
+      Promise.race([
+        p.then(
+          () => 'answered',
+          () => 'refused',
+        ),
+        new Promise<string>((r) => setTimeout(() => r('no answer'), 3000)),
+      ]);
     expect(await within(after)).toBe('refused');
     expect(['answered', 'refused']).toContain(await within(during));
     expect((await rejection(h.call('snapshot', {}))).code).toBe(ErrorCode.Unavailable);
